@@ -1,0 +1,34 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module';
+import { HealthModule } from './health/health.module';
+import { CacheModule } from './shared/cache/cache.module';
+import { ConfigModule } from './shared/config/config.module';
+import type { Environment } from './shared/config/environment';
+import { DatabaseModule } from './shared/database/database.module';
+import { HttpModule } from './shared/http/http.module';
+import { LoggingModule } from './shared/logging/logging.module';
+import { RateLimitModule } from './shared/rate-limit/rate-limit.module';
+import { RedisModule } from './shared/redis/redis.module';
+import { UsersModule } from './users/users.module';
+
+/** The HTTP API: infrastructure, the domain modules, and the HTTP cross-cutting concerns. */
+@Module({})
+export class AppModule {
+  static register(environment: Environment): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(environment),
+        LoggingModule,
+        DatabaseModule,
+        RedisModule,
+        CacheModule,
+        RateLimitModule,
+        HttpModule,
+        HealthModule,
+        AuthModule,
+        UsersModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,79 @@
+import helmet from '@fastify/helmet';
+import { DynamicModule, RequestMethod } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Environment } from '../config/environment';
+import { CounterStore } from '../rate-limit/counter-store';
+import { registerClientRateLimit } from './client-rate-limit';
+
+const BODY_LIMIT_BYTES = 100 * 1024;
+const CALLER_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Keeps the caller's `X-Request-Id` when it is a sane token (it ends up in logs), else makes one. */
+function requestIdOf(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && CALLER_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * Builds the HTTP application around a root module: Fastify, security headers, CORS, body limit,
+ * request ids, the per-IP limit, the `/api/v1` prefix and OpenAPI. Shared by `main.ts` and the
+ * end-to-end tests, so tests exercise exactly what production serves.
+ */
+export async function createHttpApp(rootModule: DynamicModule, env: Environment): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: env.trustProxy,
+    genReqId: requestIdOf,
+    requestIdHeader: false,
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  registerClientRateLimit(fastify, app.get(CounterStore), env.rateLimitPerIp);
+  fastify.addHook('onSend', async (request, reply) => {
+    // A response computed for a signed-in caller must never be stored by a shared cache.
+    if ((request as { user?: unknown }).user) void reply.header('cache-control', 'no-store');
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'"],
+      },
+    },
+  });
+  if (env.corsOrigins.length > 0) app.enableCors({ origin: env.corsOrigins, credentials: false });
+
+  app.setGlobalPrefix('api/v1', {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Orderly API')
+      .setDescription('Accounts, catalogue, orders with stock, payments and e-mail.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return app;
+}
