@@ -3,7 +3,7 @@ import type { CounterStore } from '../rate-limit/counter-store';
 import { problem } from './problem-details.filter';
 
 /** Probes and scrapes come from the platform, not from clients. */
-const EXEMPT_PREFIXES = ['/health/', '/metrics'];
+const EXEMPT_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
 
 /**
  * The per-client-IP limit (`RATE_LIMIT_PER_IP` requests per second, all API processes together).
@@ -14,7 +14,7 @@ const EXEMPT_PREFIXES = ['/health/', '/metrics'];
 export function registerClientRateLimit(fastify: FastifyInstance, counters: CounterStore, perSecond: number): void {
   if (perSecond === 0) return;
   fastify.addHook('onRequest', async (request, reply) => {
-    if (EXEMPT_PREFIXES.some((prefix) => request.url.startsWith(prefix))) return;
+    if (EXEMPT_PATHS.has(request.url.split('?', 1)[0])) return;
     const second = Math.floor(Date.now() / 1000);
     const { count } = await counters.hit(`rl:ip:${request.ip}:${second}`, 1_000);
     if (count <= perSecond) return;
