@@ -6,7 +6,6 @@ import { ConfigModule } from './shared/config/config.module';
 import type { Environment } from './shared/config/environment';
 import { DatabaseModule } from './shared/database/database.module';
 import { HttpModule } from './shared/http/http.module';
-import { LoggingModule } from './shared/logging/logging.module';
 import { RateLimitModule } from './shared/rate-limit/rate-limit.module';
 import { RedisModule } from './shared/redis/redis.module';
 import { UsersModule } from './users/users.module';
@@ -19,7 +18,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(environment),
-        LoggingModule,
         DatabaseModule,
         RedisModule,
         CacheModule,

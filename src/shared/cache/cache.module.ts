@@ -1,6 +1,6 @@
 import { CacheModule as NestCacheModule } from '@nestjs/cache-manager';
 import { Global, Logger, Module } from '@nestjs/common';
-import { createKeyv } from '@keyv/redis';
+import KeyvRedis, { createKeyv } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { ENVIRONMENT } from '../config/config.module';
 import type { Environment } from '../config/environment';
@@ -30,6 +30,8 @@ function createStore(env: Environment): Keyv {
     logger.warn(`Cache Redis unavailable, serving from the database: ${error.message}`);
   };
   store.on('error', report);
+  // Connect now rather than on the first request, which would otherwise miss while connecting.
+  void (store.store as KeyvRedis<unknown>).getClient().catch(report);
   (store.store as Keyv['store'] & { on(event: string, listener: (error: Error) => void): void }).on('error', report);
   return store;
 }

@@ -1,0 +1,88 @@
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import pg from 'pg';
+
+export const ROOT = new URL('..', import.meta.url).pathname;
+export const POSTGRES = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+export async function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function freshDatabase(name) {
+  const client = new pg.Client(POSTGRES);
+  await client.connect();
+  await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const url = new URL(POSTGRES);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Runs a node script pinned to CPU 1 (the load generator gets CPU 0), when the machine has two. */
+export function startNode(script, env, { cpu = '1' } = {}) {
+  const args = os.cpus().length > 1 ? ['taskset', '-c', cpu, process.execPath, script] : [process.execPath, script];
+  const child = spawn(args[0], args.slice(1), {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  child.stdout.on('data', (chunk) => (stderr += chunk));
+  child.stderrText = () => stderr;
+  return child;
+}
+
+export async function waitForReady(url, timeoutMs = 60_000) {
+  const started = performance.now();
+  while (performance.now() - started < timeoutMs) {
+    try {
+      if ((await fetch(url)).ok) return performance.now() - started;
+    } catch {
+      // not yet
+    }
+    await sleep(20);
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms`);
+}
+
+export async function stop(child) {
+  if (child.exitCode !== null) return;
+  await new Promise((done) => {
+    child.once('exit', done);
+    child.kill('SIGTERM');
+  });
+}
+
+export function rssMb(pid) {
+  // taskset execs node in place, so the pid is node's.
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
+}
+
+export async function load(options) {
+  const result = await autocannon({ connections: 50, duration: 10, ...options });
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+export function machine() {
+  return `${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
