@@ -6,6 +6,8 @@ import { ConfigModule } from './shared/config/config.module';
 import type { Environment } from './shared/config/environment';
 import { DatabaseModule } from './shared/database/database.module';
 import { HttpModule } from './shared/http/http.module';
+import { MailModule } from './mail/mail.module';
+import { QueueModule } from './shared/queue/queue.module';
 import { RateLimitModule } from './shared/rate-limit/rate-limit.module';
 import { RedisModule } from './shared/redis/redis.module';
 import { UsersModule } from './users/users.module';
@@ -22,10 +24,13 @@ export class AppModule {
         RedisModule,
         CacheModule,
         RateLimitModule,
+        QueueModule.forRoot(environment),
         HttpModule,
         HealthModule,
         AuthModule,
         UsersModule,
+        // Mail jobs run in this process only in embedded mode; with Redis, the worker runs them.
+        ...(environment.redisUrl ? [] : [MailModule]),
       ],
     };
   }

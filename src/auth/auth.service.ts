@@ -1,5 +1,6 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { Outbox } from '../shared/queue/outbox';
 import { CounterStore } from '../shared/rate-limit/counter-store';
 import { TooManyRequestsException } from '../shared/http/too-many-requests.exception';
 import { UserResponse } from '../users/dto/user.response';
@@ -24,12 +25,14 @@ export class AuthService {
     private readonly accessTokens: AccessTokens,
     private readonly refreshTokens: RefreshTokens,
     private readonly counters: CounterStore,
+    private readonly outbox: Outbox,
   ) {}
 
   async register(dto: RegisterDto): Promise<AuthResponse> {
     const passwordHash = await this.hasher.hash(dto.password);
     return this.dataSource.transaction(async (manager) => {
       const user = await this.users.createCustomer(manager, { email: dto.email, name: dto.name, passwordHash });
+      await this.outbox.add(manager, 'welcome-mail', { to: user.email, name: user.name });
       return this.signIn(manager, user);
     });
   }

@@ -31,6 +31,11 @@ export interface Environment {
   storeCurrency: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   shutdownDrainMs: number;
+  outboxSweepIntervalMs: number;
+  outboxRedeliverAfterMs: number;
+  workerPort: number;
+  workerShutdownGraceMs: number;
+  workerLockDurationMs: number;
 }
 
 export class ConfigurationError extends Error {
@@ -147,6 +152,11 @@ export function loadEnvironment(raw: RawEnv = process.env): Environment {
     storeCurrency,
     logLevel,
     shutdownDrainMs: integer('SHUTDOWN_DRAIN_MS', production ? 5000 : 0, 0, 120_000),
+    outboxSweepIntervalMs: integer('OUTBOX_SWEEP_INTERVAL_MS', 5_000, 50, 3_600_000),
+    outboxRedeliverAfterMs: integer('OUTBOX_REDELIVER_AFTER_MS', 60_000, 100, 86_400_000),
+    workerPort: integer('WORKER_PORT', 3001, 0, 65535),
+    workerShutdownGraceMs: integer('WORKER_SHUTDOWN_GRACE_MS', 25_000, 0, 600_000),
+    workerLockDurationMs: integer('WORKER_LOCK_DURATION_MS', 30_000, 500, 600_000),
   };
   if (problems.length > 0) throw new ConfigurationError(problems);
   return environment;

@@ -9,7 +9,7 @@ const logger = new Logger('Shutdown');
  */
 export function closeOnSignals(
   app: INestApplicationContext,
-  options: { beforeClose?: () => Promise<void>; timeoutMs?: number } = {},
+  options: { beforeClose?: () => Promise<void>; timeoutMs?: number; exitCodeOnTimeout?: number } = {},
 ): void {
   let closing = false;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -21,7 +21,7 @@ export function closeOnSignals(
     logger.log(`${signal} received: shutting down`);
     const timer = setTimeout(() => {
       logger.error('Shutdown did not finish in time: exiting');
-      process.exit(1);
+      process.exit(options.exitCodeOnTimeout ?? 1);
     }, options.timeoutMs ?? 30_000);
     timer.unref();
     void (async () => {

@@ -1,0 +1,92 @@
+import { simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  receivedAt: number;
+}
+
+/**
+ * A real SMTP server in the test process. Addresses listed in `rejectRecipients` are refused with
+ * a permanent 550, as a real server refuses an unknown mailbox.
+ */
+export class SmtpSink {
+  readonly messages: ReceivedMail[] = [];
+  readonly rejectRecipients = new Set<string>();
+  /** Holds each message this long before accepting it, to keep jobs running. */
+  delayMs = 0;
+  inFlight = 0;
+  private readonly server: SMTPServer;
+
+  private constructor(
+    readonly port: number,
+    server: SMTPServer,
+  ) {
+    this.server = server;
+  }
+
+  static async start(): Promise<SmtpSink> {
+    let sink: SmtpSink | undefined;
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      size: 1024 * 1024,
+      onRcptTo(address, _session, callback) {
+        if (sink?.rejectRecipients.has(address.address.toLowerCase())) {
+          const error = Object.assign(new Error('No such mailbox'), { responseCode: 550 });
+          return callback(error);
+        }
+        callback();
+      },
+      onData(stream, _session, callback) {
+        sink!.inFlight += 1;
+        simpleParser(stream)
+          .then(async (parsed) => {
+            if (sink!.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, sink!.delayMs));
+            const to = Array.isArray(parsed.to) ? parsed.to[0]?.text : parsed.to?.text;
+            sink!.messages.push({
+              to: to ?? '',
+              subject: parsed.subject ?? '',
+              text: parsed.text ?? '',
+              html: typeof parsed.html === 'string' ? parsed.html : '',
+              messageId: parsed.messageId ?? '',
+              receivedAt: Date.now(),
+            });
+            callback();
+          })
+          .catch(callback)
+          .finally(() => (sink!.inFlight -= 1));
+      },
+    });
+    const port = await new Promise<number>((resolve) => {
+      server.listen(0, '127.0.0.1', () => resolve((server.server.address() as { port: number }).port));
+    });
+    sink = new SmtpSink(port, server);
+    return sink;
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  to(address: string): ReceivedMail[] {
+    return this.messages.filter((message) => message.to.toLowerCase() === address.toLowerCase());
+  }
+
+  async waitFor(predicate: (messages: ReceivedMail[]) => boolean, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this.messages)) {
+      if (Date.now() > deadline) throw new Error(`SMTP sink: condition not met after ${timeoutMs} ms (${this.messages.length} messages)`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
