@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './support/private-redis';
@@ -26,6 +26,13 @@ describe('Embedded mode (npm start)', () => {
     expect(registered.status).toBe(201);
     const { accessToken } = (await registered.json()) as { accessToken: string };
     expect((await fetch(`${base}/api/v1/users/me`, { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(200);
+    const mailDir = join(dataDir, 'mail');
+    await expect.poll(() => (existsSync(mailDir) ? readdirSync(mailDir).length : 0), { timeout: 15_000 }).toBeGreaterThan(0);
+    const [file] = readdirSync(mailDir).filter((name) => name.endsWith('.eml'));
+    const eml = readFileSync(join(mailDir, file), 'utf8');
+    expect(eml).toContain('Subject: Welcome to Orderly');
+    expect(eml).toContain('To: embedded@example.com');
+    expect(first.output()).toContain('jobs → in-process');
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
 

@@ -21,35 +21,27 @@ export class SmtpSink {
   delayMs = 0;
   inFlight = 0;
   private readonly server: SMTPServer;
+  port = 0;
 
-  private constructor(
-    readonly port: number,
-    server: SMTPServer,
-  ) {
-    this.server = server;
-  }
-
-  static async start(): Promise<SmtpSink> {
-    let sink: SmtpSink | undefined;
-    const server = new SMTPServer({
+  private constructor() {
+    this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
       size: 1024 * 1024,
-      onRcptTo(address, _session, callback) {
-        if (sink?.rejectRecipients.has(address.address.toLowerCase())) {
-          const error = Object.assign(new Error('No such mailbox'), { responseCode: 550 });
-          return callback(error);
+      onRcptTo: (address, _session, callback) => {
+        if (this.rejectRecipients.has(address.address.toLowerCase())) {
+          return callback(Object.assign(new Error('No such mailbox'), { responseCode: 550 }));
         }
         callback();
       },
-      onData(stream, _session, callback) {
-        sink!.inFlight += 1;
+      onData: (stream, _session, callback) => {
+        this.inFlight += 1;
         simpleParser(stream)
           .then(async (parsed) => {
-            if (sink!.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, sink!.delayMs));
+            if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
             const to = Array.isArray(parsed.to) ? parsed.to[0]?.text : parsed.to?.text;
-            sink!.messages.push({
+            this.messages.push({
               to: to ?? '',
               subject: parsed.subject ?? '',
               text: parsed.text ?? '',
@@ -60,13 +52,16 @@ export class SmtpSink {
             callback();
           })
           .catch(callback)
-          .finally(() => (sink!.inFlight -= 1));
+          .finally(() => (this.inFlight -= 1));
       },
     });
-    const port = await new Promise<number>((resolve) => {
-      server.listen(0, '127.0.0.1', () => resolve((server.server.address() as { port: number }).port));
+  }
+
+  static async start(): Promise<SmtpSink> {
+    const sink = new SmtpSink();
+    sink.port = await new Promise<number>((resolve) => {
+      sink.server.listen(0, '127.0.0.1', () => resolve((sink.server.server.address() as { port: number }).port));
     });
-    sink = new SmtpSink(port, server);
     return sink;
   }
 
