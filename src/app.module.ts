@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { HealthModule } from './health/health.module';
 import { CacheModule } from './shared/cache/cache.module';
@@ -30,7 +31,7 @@ export class AppModule {
         AuthModule,
         UsersModule,
         // Mail jobs run in this process only in embedded mode; with Redis, the worker runs them.
-        ...(environment.redisUrl ? [] : [MailModule]),
+        ...(environment.redisUrl ? [AdminModule] : [MailModule]),
       ],
     };
   }

@@ -133,4 +133,16 @@ describe('Users', () => {
     const page = await api.request({ url: '/api/v1/users?limit=100', token: adminToken });
     expect(page.body.data.filter((user: { role: string }) => user.role === 'admin')).toHaveLength(1);
   });
+
+  it('serves the queue dashboard at /admin/queues to admins only', async () => {
+    const customer = await register(api);
+    expect((await api.request({ url: '/admin/queues' })).status).toBe(401);
+    expect((await api.request({ url: '/admin/queues', token: customer.accessToken })).status).toBe(403);
+    const page = await api.request({ url: '/admin/queues', token: adminToken });
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    const queues = await api.request({ url: '/admin/queues/api/queues', token: adminToken });
+    expect(queues.status).toBe(200);
+    expect(queues.text).toContain('mail');
+  });
 });
