@@ -11,6 +11,11 @@ import { MailModule } from './mail/mail.module';
 import { QueueModule } from './shared/queue/queue.module';
 import { RateLimitModule } from './shared/rate-limit/rate-limit.module';
 import { RedisModule } from './shared/redis/redis.module';
+import { OrdersModule } from './orders/orders.module';
+import { PaymentsModule } from './payments/payments.module';
+import { ProductsModule } from './products/products.module';
+import { IdempotencyModule } from './shared/idempotency/idempotency.module';
+import { LocksModule } from './shared/locks/locks.module';
 import { UsersModule } from './users/users.module';
 
 /** The HTTP API: infrastructure, the domain modules, and the HTTP cross-cutting concerns. */
@@ -25,11 +30,16 @@ export class AppModule {
         RedisModule,
         CacheModule,
         RateLimitModule,
+        LocksModule,
+        IdempotencyModule,
         QueueModule.forRoot(environment),
         HttpModule,
         HealthModule,
         AuthModule,
         UsersModule,
+        ProductsModule,
+        OrdersModule,
+        PaymentsModule,
         // Mail jobs run in this process only in embedded mode; with Redis, the worker runs them.
         ...(environment.redisUrl ? [AdminModule] : [MailModule]),
       ],

@@ -98,3 +98,32 @@ export async function register(app: TestApp, account = newAccount()) {
   if (response.status !== 201) throw new Error(`register failed: ${response.status} ${response.text}`);
   return { ...account, ...(response.body as { accessToken: string; refreshToken: string; user: { id: string } }) };
 }
+
+export const TEST_ADMIN = { email: 'admin@orderly.test', password: 'admin password 1' };
+
+/** Variables that make the seeded test admin exist. */
+export const withAdmin = { SEED_ADMIN_EMAIL: TEST_ADMIN.email, SEED_ADMIN_PASSWORD: TEST_ADMIN.password };
+
+export async function adminToken(app: TestApp): Promise<string> {
+  const response = await app.request({ method: 'POST', url: '/api/v1/auth/login', body: TEST_ADMIN });
+  if (response.status !== 200) throw new Error(`admin login failed: ${response.status} ${response.text}`);
+  return response.body.accessToken as string;
+}
+
+export async function createProduct(app: TestApp, token: string, overrides: Record<string, unknown> = {}) {
+  sequence += 1;
+  const response = await app.request({
+    method: 'POST',
+    url: '/api/v1/products',
+    token,
+    body: {
+      sku: `SKU-${Date.now()}-${sequence}-${randomBytes(2).toString('hex')}`,
+      name: `Product ${sequence}`,
+      priceCents: 1250,
+      stock: 10,
+      ...overrides,
+    },
+  });
+  if (response.status !== 201) throw new Error(`create product failed: ${response.status} ${response.text}`);
+  return response.body as { id: string; sku: string; name: string; priceCents: number; stock: number };
+}

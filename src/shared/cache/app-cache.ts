@@ -30,6 +30,21 @@ export class AppCache {
     }
   }
 
+  /** One round trip for several keys; an outage reads as all misses. Not counted: callers decide what a hit is. */
+  async getMany<T>(keys: string[]): Promise<(T | undefined)[]> {
+    try {
+      return (await this.cache.mget<T>(keys)).map((value) => value ?? undefined);
+    } catch (error) {
+      this.failed(error);
+      return keys.map(() => undefined);
+    }
+  }
+
+  count(hit: boolean): void {
+    if (hit) this.stats.hits += 1;
+    else this.stats.misses += 1;
+  }
+
   async set<T>(key: string, value: T, ttlMs: number): Promise<void> {
     await this.cache.set(key, value, ttlMs).catch((error: unknown) => this.failed(error));
   }

@@ -5,6 +5,7 @@ import { Keyv } from 'keyv';
 import { ENVIRONMENT } from '../config/config.module';
 import type { Environment } from '../config/environment';
 import { AppCache } from './app-cache';
+import { VersionedCache } from './versioned-cache';
 
 const logger = new Logger('Cache');
 
@@ -44,7 +45,7 @@ function createStore(env: Environment): Keyv {
       useFactory: (env: Environment) => ({ stores: [createStore(env)], ttl: 60_000 }),
     }),
   ],
-  providers: [AppCache],
-  exports: [AppCache, NestCacheModule],
+  providers: [AppCache, VersionedCache],
+  exports: [AppCache, VersionedCache, NestCacheModule],
 })
 export class CacheModule {}

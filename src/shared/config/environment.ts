@@ -36,6 +36,7 @@ export interface Environment {
   workerPort: number;
   workerShutdownGraceMs: number;
   workerLockDurationMs: number;
+  orderSweepIntervalMs: number;
 }
 
 export class ConfigurationError extends Error {
@@ -157,6 +158,7 @@ export function loadEnvironment(raw: RawEnv = process.env): Environment {
     workerPort: integer('WORKER_PORT', 3001, 0, 65535),
     workerShutdownGraceMs: integer('WORKER_SHUTDOWN_GRACE_MS', 25_000, 0, 600_000),
     workerLockDurationMs: integer('WORKER_LOCK_DURATION_MS', 30_000, 500, 600_000),
+    orderSweepIntervalMs: integer('ORDER_SWEEP_INTERVAL_MS', 10_000, 100, 3_600_000),
   };
   if (problems.length > 0) throw new ConfigurationError(problems);
   return environment;

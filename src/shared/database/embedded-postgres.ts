@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ export class EmbeddedPostgres {
   static async start(dataDir: string): Promise<EmbeddedPostgres> {
     const directory = join(dataDir, 'pgdata');
     mkdirSync(directory, { recursive: true });
-    const database = await PGlite.create(directory);
+    const database = await PGlite.create(directory, { extensions: { pg_trgm } });
     const server = new PGLiteSocketServer({ db: database, host: '127.0.0.1', port: 0 });
     await server.start();
     EmbeddedPostgres.logger.log(`Embedded PostgreSQL (PGlite) stored in ${directory}`);

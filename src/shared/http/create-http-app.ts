@@ -35,6 +35,8 @@ export async function createHttpApp(rootModule: DynamicModule, env: Environment)
   const logger = createRootLogger(env);
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     logger: new PinoLoggerService(logger),
+    // The payment webhook's signature is over the exact bytes received.
+    rawBody: true,
   });
   const fastify = app.getHttpAdapter().getInstance();
 

@@ -1,5 +1,6 @@
 import { Accounts1764040000000 } from './1764040000000-accounts';
 import { OutboxAndPasswordResets1764040100000 } from './1764040100000-outbox-and-password-resets';
+import { Commerce1764040200000 } from './1764040200000-commerce';
 
 /** Listed explicitly (not globbed) so the same list works from `dist/` and from the test runner. */
-export const migrations = [Accounts1764040000000, OutboxAndPasswordResets1764040100000];
+export const migrations = [Accounts1764040000000, OutboxAndPasswordResets1764040100000, Commerce1764040200000];

@@ -1,0 +1,30 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsInt, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+
+export const PAYMENT_EVENT_TYPES = ['payment.succeeded', 'payment.failed'] as const;
+
+export class PaymentEventDto {
+  @ApiProperty({ description: "The provider's unique event id" })
+  @IsString()
+  @Length(1, 255)
+  eventId: string;
+
+  @ApiProperty({ enum: PAYMENT_EVENT_TYPES })
+  @IsIn(PAYMENT_EVENT_TYPES)
+  type: (typeof PAYMENT_EVENT_TYPES)[number];
+
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  orderId: string;
+
+  @ApiProperty()
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  amountCents: number;
+}
+
+export class PaymentEventResult {
+  @ApiProperty({ enum: ['processed', 'duplicate'] })
+  status: 'processed' | 'duplicate';
+}

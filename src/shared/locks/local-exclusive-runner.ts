@@ -1,0 +1,20 @@
+import { ExclusiveRunner } from './exclusive-runner';
+
+/**
+ * Embedded mode: one process owns the embedded database, so exclusion within the process is
+ * exclusion everywhere. (A PostgreSQL advisory lock would add nothing on PGlite's single session.)
+ */
+export class LocalExclusiveRunner extends ExclusiveRunner {
+  private readonly running = new Set<string>();
+
+  async run(name: string, _ttlMs: number, work: () => Promise<void>): Promise<boolean> {
+    if (this.running.has(name)) return false;
+    this.running.add(name);
+    try {
+      await work();
+      return true;
+    } finally {
+      this.running.delete(name);
+    }
+  }
+}
