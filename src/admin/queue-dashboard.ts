@@ -39,21 +39,19 @@ export class QueueDashboard implements OnModuleInit, OnApplicationShutdown {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     const board = new FastifyAdapter().setBasePath(DASHBOARD_PATH);
     createBullBoard({ queues: this.queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: false })), serverAdapter: board });
-    await fastify.register(
-      async (scope) => {
-        scope.addHook('onRequest', async (request, reply) => {
-          const header = request.headers.authorization;
-          const principal = header?.startsWith('Bearer ') ? this.tokens.principalOf(header.slice(7)) : null;
-          if (principal?.role === Role.Admin) return;
-          const status = principal ? 403 : 401;
-          return reply
-            .status(status)
-            .header('content-type', 'application/problem+json')
-            .send(problem(status, status === 401 ? 'An admin bearer token is required.' : 'Admins only.'));
-        });
-        await scope.register(board.registerPlugin(), { prefix: DASHBOARD_PATH });
-      },
-    );
+    await fastify.register(async (scope) => {
+      scope.addHook('onRequest', async (request, reply) => {
+        const header = request.headers.authorization;
+        const principal = header?.startsWith('Bearer ') ? this.tokens.principalOf(header.slice(7)) : null;
+        if (principal?.role === Role.Admin) return;
+        const status = principal ? 403 : 401;
+        return reply
+          .status(status)
+          .header('content-type', 'application/problem+json')
+          .send(problem(status, status === 401 ? 'An admin bearer token is required.' : 'Admins only.'));
+      });
+      await scope.register(board.registerPlugin(), { prefix: DASHBOARD_PATH });
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -114,7 +114,11 @@ export class OrdersService {
     if (query.userId && !isAdmin(caller) && query.userId !== caller.id) throw new ForbiddenException('Only admins may filter by userId.');
     const userId = isAdmin(caller) ? query.userId : caller.id;
     const after = decodeCursor(query.cursor);
-    const builder = this.orders.createQueryBuilder('o').orderBy('o.createdAt', 'DESC').addOrderBy('o.id', 'DESC').take(query.limit + 1);
+    const builder = this.orders
+      .createQueryBuilder('o')
+      .orderBy('o.createdAt', 'DESC')
+      .addOrderBy('o.id', 'DESC')
+      .take(query.limit + 1);
     if (userId) builder.andWhere('o.userId = :userId', { userId });
     if (query.status) builder.andWhere('o.status = :status', { status: query.status });
     if (after) builder.andWhere('(o.createdAt, o.id) < (:createdAt, :id)', after);
@@ -164,7 +168,11 @@ export class OrdersService {
   }
 
   /** Marks a pending order paid inside the caller's transaction, if the amount matches. */
-  async markPaid(manager: EntityManager, orderId: string, amountCents: number): Promise<{ userId: string; totalCents: number; currency: string }> {
+  async markPaid(
+    manager: EntityManager,
+    orderId: string,
+    amountCents: number,
+  ): Promise<{ userId: string; totalCents: number; currency: string }> {
     const [rows] = (await manager.query(
       `UPDATE orders SET status = 'paid', paid_at = now(), updated_at = now()
        WHERE id = $1 AND status = 'pending' AND total_cents = $2 RETURNING user_id, total_cents, currency`,
@@ -187,11 +195,10 @@ export class OrdersService {
   /** Conditional status change (the fence), optionally giving the stock back; returns the products touched. */
   private async transition(id: string, from: OrderStatus[], to: OrderStatus, restock: boolean): Promise<string[]> {
     return this.dataSource.transaction(async (manager) => {
-      const [rows] = (await manager.query(`UPDATE orders SET status = $2, updated_at = now() WHERE id = $1 AND status = ANY($3) RETURNING id`, [
-        id,
-        to,
-        from,
-      ])) as [{ id: string }[], number];
+      const [rows] = (await manager.query(
+        `UPDATE orders SET status = $2, updated_at = now() WHERE id = $1 AND status = ANY($3) RETURNING id`,
+        [id, to, from],
+      )) as [{ id: string }[], number];
       if (rows.length === 0) {
         const order = await manager.findOneBy(Order, { id });
         if (!order) throw new NotFoundException('No such order.');

@@ -2,10 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 export type IdempotencyBegin =
-  | { state: 'new' }
-  | { state: 'replay'; status: number; body: unknown }
-  | { state: 'in-flight' }
-  | { state: 'mismatch' };
+  { state: 'new' } | { state: 'replay'; status: number; body: unknown } | { state: 'in-flight' } | { state: 'mismatch' };
 
 /** Keys older than this are forgotten: the same key then starts a new request. */
 const RETENTION = '24 hours';
