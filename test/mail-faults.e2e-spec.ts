@@ -47,12 +47,12 @@ describe('E-mail under faults', () => {
 
   it('delivers every welcome mail exactly once after Redis was down and came back empty', async () => {
     // Jobs handed to Redis while no worker runs, then lost with Redis' memory...
-    const beforeOutage = [];
+    const beforeOutage: Awaited<ReturnType<typeof register>>[] = [];
     for (let i = 0; i < 5; i += 1) beforeOutage.push(await register(api));
     await new Promise((resolve) => setTimeout(resolve, 300));
     await redis.stop();
     // ...and registrations while Redis is down: they still commit.
-    const duringOutage = [];
+    const duringOutage: Awaited<ReturnType<typeof register>>[] = [];
     for (let i = 0; i < 5; i += 1) duringOutage.push(await register(api, newAccount()));
     await redis.start();
     await worker();
@@ -67,7 +67,7 @@ describe('E-mail under faults', () => {
     for (const started of workers.splice(0)) await stopWorker(started);
     smtp.delayMs = 150;
     try {
-      const accounts = [];
+      const accounts: Awaited<ReturnType<typeof register>>[] = [];
       for (let i = 0; i < 30; i += 1) accounts.push(await register(api));
       const victim = await worker();
       await smtp.waitFor(() => accounts.filter((account) => smtp.to(account.email).length > 0).length >= 5, 30_000);
