@@ -73,7 +73,8 @@ export function rssMb(pid) {
 }
 
 export async function load(options) {
-  const result = await autocannon({ connections: 50, duration: 10, ...options });
+  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  const result = await autocannon({ connections: 50, duration: 10, ...defined });
   return {
     rps: Math.round(result.requests.average),
     p50: result.latency.p50,

@@ -35,11 +35,12 @@ export class QueueDashboard implements OnModuleInit, OnApplicationShutdown {
     for (const queue of this.queues) queue.on('error', () => undefined);
   }
 
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     const board = new FastifyAdapter().setBasePath(DASHBOARD_PATH);
     createBullBoard({ queues: this.queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: false })), serverAdapter: board });
-    await fastify.register(async (scope) => {
+    // Not awaited: awaiting would boot Fastify's plugin tree early, before Nest installs its error handler.
+    void fastify.register(async (scope) => {
       scope.addHook('onRequest', async (request, reply) => {
         const header = request.headers.authorization;
         const principal = header?.startsWith('Bearer ') ? this.tokens.principalOf(header.slice(7)) : null;

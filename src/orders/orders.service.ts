@@ -1,5 +1,6 @@
 import { BadRequestException, ConflictException, ForbiddenException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import type { Principal } from '../auth/access-tokens';
 import { ProductsService } from '../products/products.service';
@@ -35,42 +36,48 @@ export class OrdersService {
   ) {}
 
   /**
-   * Takes stock and creates the order in one transaction. The product rows are locked in id order
-   * (so two orders over the same products cannot deadlock) and checked under the lock: the
-   * database is the fence against overselling, whichever API process serves the request.
+   * Creates the order and takes its stock in one transaction, holding product row locks as briefly
+   * as possible (a hot product serialises every order for it): prices are read first without a
+   * lock, the order rows are written, and only then one statement locks the products in id order
+   * (no deadlocks between multi-line orders; NO KEY UPDATE, because the order lines' foreign keys
+   * already hold KEY SHARE locks on the same rows) and takes the stock where it still suffices, the
+   * product is still for sale and its price unchanged. Fewer rows updated than lines means one of
+   * those failed: the transaction rolls back and the cause is named. The database is the fence
+   * against overselling, whichever API process serves the request.
    */
   async create(caller: Principal, dto: CreateOrderDto): Promise<OrderResponse> {
     const productIds = dto.items.map((item) => item.productId);
     if (new Set(productIds).size !== productIds.length) throw new BadRequestException('Each product may appear in one line only.');
-    const order = await this.dataSource.transaction(async (manager) => {
-      const locked = (await manager.query(
-        `SELECT id, sku, name, price_cents, stock, active FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
-        [productIds],
-      )) as LockedProduct[];
-      const byId = new Map(locked.map((product) => [product.id, product]));
-      const lines = dto.items.map((item, position) => {
-        const product = byId.get(item.productId);
-        if (!product?.active) throw new BadRequestException(`Product ${item.productId} does not exist or is not for sale.`);
-        if (product.stock < item.quantity) {
-          throw new ConflictException(`Not enough stock for product ${product.sku} (${product.id}): ${product.stock} left.`);
-        }
-        return { position, product, quantity: item.quantity, lineTotalCents: product.price_cents * item.quantity };
-      });
-      await manager.query(
-        `UPDATE products SET stock = stock - line.quantity, updated_at = now()
-         FROM unnest($1::uuid[], $2::int[]) AS line(id, quantity) WHERE products.id = line.id`,
-        [lines.map((line) => line.product.id), lines.map((line) => line.quantity)],
-      );
-      const totalCents = lines.reduce((sum, line) => sum + line.lineTotalCents, 0);
-      const [created] = (await manager.query(
-        `INSERT INTO orders (user_id, status, total_cents, currency) VALUES ($1, 'pending', $2, $3) RETURNING id, created_at, updated_at`,
-        [caller.id, totalCents, this.env.storeCurrency],
-      )) as { id: string; created_at: Date; updated_at: Date }[];
-      await manager.query(
-        `INSERT INTO order_items (order_id, position, product_id, sku, name, unit_price_cents, quantity, line_total_cents)
-         SELECT $1, * FROM unnest($2::smallint[], $3::uuid[], $4::varchar[], $5::varchar[], $6::int[], $7::int[], $8::bigint[])`,
+    const products = new Map(
+      (
+        (await this.dataSource.query(`SELECT id, sku, name, price_cents, stock, active FROM products WHERE id = ANY($1::uuid[])`, [
+          productIds,
+        ])) as LockedProduct[]
+      ).map((product) => [product.id, product]),
+    );
+    const lines = dto.items.map((item, position) => {
+      const product = products.get(item.productId);
+      if (!product?.active) throw new BadRequestException(`Product ${item.productId} does not exist or is not for sale.`);
+      if (product.stock < item.quantity) throw this.outOfStock(product);
+      return { position, product, quantity: item.quantity, lineTotalCents: product.price_cents * item.quantity };
+    });
+    const totalCents = lines.reduce((sum, line) => sum + line.lineTotalCents, 0);
+    const id = randomUUID();
+
+    const created = await this.dataSource.transaction(async (manager) => {
+      const [timestamps] = (await manager.query(
+        `WITH created AS (
+           INSERT INTO orders (id, user_id, status, total_cents, currency) VALUES ($1, $2, 'pending', $3, $4) RETURNING created_at, updated_at
+         ), lines AS (
+           INSERT INTO order_items (order_id, position, product_id, sku, name, unit_price_cents, quantity, line_total_cents)
+           SELECT $1, * FROM unnest($5::smallint[], $6::uuid[], $7::varchar[], $8::varchar[], $9::int[], $10::int[], $11::bigint[])
+         )
+         SELECT created_at, updated_at FROM created`,
         [
-          created.id,
+          id,
+          caller.id,
+          totalCents,
+          this.env.storeCurrency,
           lines.map((line) => line.position),
           lines.map((line) => line.product.id),
           lines.map((line) => line.product.sku),
@@ -79,9 +86,26 @@ export class OrdersService {
           lines.map((line) => line.quantity),
           lines.map((line) => line.lineTotalCents),
         ],
-      );
-      return this.orders.create({
-        id: created.id,
+      )) as { created_at: Date; updated_at: Date }[];
+      const [taken] = (await manager.query(
+        `UPDATE products SET stock = products.stock - line.quantity, updated_at = now()
+         FROM (SELECT id FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE) AS locked,
+              unnest($1::uuid[], $2::int[], $3::int[]) AS line(id, quantity, price_cents)
+         WHERE products.id = locked.id AND products.id = line.id
+           AND products.active AND products.stock >= line.quantity AND products.price_cents = line.price_cents
+         RETURNING products.id`,
+        [lines.map((line) => line.product.id), lines.map((line) => line.quantity), lines.map((line) => line.product.price_cents)],
+      )) as [{ id: string }[], number];
+      if (taken.length < lines.length) {
+        const missed = lines.find((line) => !taken.some((row) => row.id === line.product.id))!;
+        throw await this.whyNotTaken(manager, missed.product.id, missed.quantity, missed.product.price_cents);
+      }
+      return timestamps;
+    });
+    await this.products.invalidate(productIds);
+    return OrderResponse.of(
+      this.orders.create({
+        id,
         userId: caller.id,
         status: OrderStatus.Pending,
         totalCents,
@@ -100,10 +124,23 @@ export class OrdersService {
             lineTotalCents: line.lineTotalCents,
           }),
         ),
-      });
-    });
-    await this.products.invalidate(productIds);
-    return OrderResponse.of(order);
+      }),
+    );
+  }
+
+  private outOfStock(product: LockedProduct): ConflictException {
+    return new ConflictException(`Not enough stock for product ${product.sku} (${product.id}): ${product.stock} left.`);
+  }
+
+  private async whyNotTaken(manager: EntityManager, productId: string, quantity: number, priceCents: number): Promise<Error> {
+    const [product] = (await manager.query(`SELECT id, sku, name, price_cents, stock, active FROM products WHERE id = $1`, [
+      productId,
+    ])) as LockedProduct[];
+    if (!product?.active) return new BadRequestException(`Product ${productId} does not exist or is not for sale.`);
+    if (product.stock < quantity) return this.outOfStock(product);
+    if (product.price_cents !== priceCents)
+      return new ConflictException(`The price of product ${product.sku} changed while ordering; retry.`);
+    return new ConflictException(`Product ${product.sku} changed while ordering; retry.`);
   }
 
   async get(caller: Principal, id: string): Promise<OrderResponse> {
@@ -206,7 +243,7 @@ export class OrdersService {
       }
       if (!restock) return [];
       const lines = (await manager.query(
-        `SELECT p.id, i.quantity FROM order_items i JOIN products p ON p.id = i.product_id WHERE i.order_id = $1 ORDER BY p.id FOR UPDATE OF p`,
+        `SELECT p.id, i.quantity FROM order_items i JOIN products p ON p.id = i.product_id WHERE i.order_id = $1 ORDER BY p.id FOR NO KEY UPDATE OF p`,
         [id],
       )) as { id: string; quantity: number }[];
       await manager.query(

@@ -1,4 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { captureWebhookRawBody } from './capture-raw-body';
 import { OrdersModule } from '../orders/orders.module';
 import { PaymentsController } from './payments.controller';
 import { PaymentsService } from './payments.service';
@@ -9,4 +12,10 @@ import { WebhookSignatureGuard } from './webhook-signature.guard';
   controllers: [PaymentsController],
   providers: [PaymentsService, WebhookSignatureGuard],
 })
-export class PaymentsModule {}
+export class PaymentsModule implements OnModuleInit {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  onModuleInit(): void {
+    captureWebhookRawBody(this.adapterHost.httpAdapter.getInstance<FastifyInstance>());
+  }
+}

@@ -9,7 +9,6 @@ import type { Environment } from '../config/environment';
 import { createRootLogger, PinoLoggerService, requestContext } from '../logging/logger';
 import { CounterStore } from '../rate-limit/counter-store';
 import { registerClientRateLimit } from './client-rate-limit';
-import { problem } from './problem-details.filter';
 
 const BODY_LIMIT_BYTES = 100 * 1024;
 const CALLER_REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -36,8 +35,6 @@ export async function createHttpApp(rootModule: DynamicModule, env: Environment)
   const logger = createRootLogger(env);
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     logger: new PinoLoggerService(logger),
-    // The payment webhook's signature is over the exact bytes received.
-    rawBody: true,
   });
   const fastify = app.getHttpAdapter().getInstance();
 
@@ -56,16 +53,6 @@ export async function createHttpApp(rootModule: DynamicModule, env: Environment)
     done();
   });
   registerClientRateLimit(fastify, app.get(CounterStore), env.rateLimitPerIp);
-  // Errors raised by Fastify itself before Nest's pipeline (body parsing, body limit) get the same problem+json.
-  fastify.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
-    const clientError = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500;
-    if (!clientError) logger.error({ requestId: request.id, err: error }, 'unhandled error');
-    const status = clientError ? error.statusCode! : 500;
-    void reply
-      .status(status)
-      .header('content-type', 'application/problem+json')
-      .send(problem(status, clientError ? error.message : 'An unexpected error occurred.'));
-  });
 
   // helmet's middleware is built once here; @fastify/helmet rebuilds it on every request (~20% of a small request).
   const securityHeaders = helmet({
