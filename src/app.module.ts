@@ -16,6 +16,8 @@ import { PaymentsModule } from './payments/payments.module';
 import { ProductsModule } from './products/products.module';
 import { IdempotencyModule } from './shared/idempotency/idempotency.module';
 import { LocksModule } from './shared/locks/locks.module';
+import { MetricsController } from './shared/metrics/metrics.controller';
+import { MetricsModule } from './shared/metrics/metrics.module';
 import { UsersModule } from './users/users.module';
 
 /** The HTTP API: infrastructure, the domain modules, and the HTTP cross-cutting concerns. */
@@ -33,6 +35,7 @@ export class AppModule {
         LocksModule,
         IdempotencyModule,
         QueueModule.forRoot(environment),
+        MetricsModule,
         HttpModule,
         HealthModule,
         AuthModule,
@@ -43,6 +46,7 @@ export class AppModule {
         // Mail jobs run in this process only in embedded mode; with Redis, the worker runs them.
         ...(environment.redisUrl ? [AdminModule] : [MailModule]),
       ],
+      controllers: [MetricsController],
     };
   }
 }

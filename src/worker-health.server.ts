@@ -4,9 +4,10 @@ import { createServer, Server } from 'node:http';
 import { DataSource } from 'typeorm';
 import { ENVIRONMENT } from './shared/config/config.module';
 import type { Environment } from './shared/config/environment';
+import { Metrics } from './shared/metrics/metrics';
 import { REDIS } from './shared/redis/redis.module';
 
-/** `/health/live` and `/health/ready` for the worker's Kubernetes probes, on WORKER_PORT. */
+/** `/health/live`, `/health/ready` (Kubernetes probes) and `/metrics` (Prometheus) of the worker, on WORKER_PORT. */
 @Injectable()
 export class WorkerHealthServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WorkerHealthServer.name);
@@ -17,10 +18,17 @@ export class WorkerHealthServer implements OnApplicationBootstrap, OnApplication
     @Inject(ENVIRONMENT) private readonly env: Environment,
     private readonly dataSource: DataSource,
     @Inject(REDIS) private readonly redis: Redis | null,
+    private readonly metrics: Metrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.server = createServer((request, response) => {
+      if (request.url === '/metrics') {
+        void this.metrics.registry
+          .metrics()
+          .then((text) => response.writeHead(200, { 'content-type': this.metrics.registry.contentType }).end(text));
+        return;
+      }
       void this.answer(request.url ?? '').then((status) => {
         response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status: status === 200 ? 'ok' : 'error' }));
       });

@@ -7,6 +7,7 @@ import { ConfigModule } from './shared/config/config.module';
 import type { Environment } from './shared/config/environment';
 import { DatabaseModule } from './shared/database/database.module';
 import { bullPrefix } from './shared/queue/bullmq-relay';
+import { MetricsModule } from './shared/metrics/metrics.module';
 import { QueueModule } from './shared/queue/queue.module';
 import { configureWorkers } from './shared/queue/worker-options';
 import { RedisModule } from './shared/redis/redis.module';
@@ -28,6 +29,7 @@ export class WorkerModule {
         DatabaseModule,
         RedisModule,
         QueueModule.forRoot(environment),
+        MetricsModule,
         BullModule.forRoot({
           connection: new Redis(environment.redisUrl!, {
             maxRetriesPerRequest: null,

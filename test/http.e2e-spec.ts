@@ -99,6 +99,25 @@ describe('HTTP conventions', () => {
     expect(ready.body.details).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' } });
   });
 
+  it('GET /metrics exposes request counts by route template, latency, pool, cache, queue and outbox series', async () => {
+    await api.request({ url: '/api/v1/users/00000000-0000-4000-8000-000000000000' });
+    const response = await api.request({ url: '/metrics' });
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toContain('text/plain');
+    expect(response.text).toMatch(/http_requests_total\{method="GET",route="\/api\/v1\/users\/:id",status="401"\} \d+/);
+    expect(response.text).toContain('http_request_duration_seconds_bucket');
+    for (const series of [
+      'db_pool_connections{state="in_use"}',
+      'cache_requests{result="hit"}',
+      'queue_jobs{queue="mail",state="waiting"}',
+      'outbox_jobs',
+      'process_cpu_seconds_total',
+      'nodejs_eventloop_lag_seconds',
+    ]) {
+      expect(response.text).toContain(series);
+    }
+  });
+
   describe('with the per-IP limit on', () => {
     let first: TestApp;
     let second: TestApp;

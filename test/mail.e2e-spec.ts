@@ -42,6 +42,8 @@ describe('E-mail through the outbox and a separate worker process', () => {
     expect(welcome.text).toContain(account.name);
     expect(welcome.html).toContain('<p>');
     expect(welcome.messageId).toMatch(/^<[0-9a-f-]{36}@orderly\.mail>$/);
+    const metrics = await (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text();
+    expect(metrics).toMatch(/job_duration_seconds_count\{queue="mail",name="welcome-mail",outcome="completed"\} [1-9]/);
   });
 
   it('sends nothing for a transaction that rolls back after recording a job', async () => {

@@ -20,7 +20,9 @@ export class MailProcessor extends WorkerHost {
   }
 
   process(job: Job): Promise<void> {
-    return this.executor.run(job.id!, () => this.sender.send(job.name as MailJobName, job.data, job.id!));
+    return this.executor.run({ id: job.id!, queue: 'mail', name: job.name }, () =>
+      this.sender.send(job.name as MailJobName, job.data, job.id!),
+    );
   }
 
   @OnWorkerEvent('failed')

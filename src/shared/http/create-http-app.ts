@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Environment } from '../config/environment';
 import { createRootLogger, PinoLoggerService, requestContext } from '../logging/logger';
+import { Metrics } from '../metrics/metrics';
 import { CounterStore } from '../rate-limit/counter-store';
 import { registerClientRateLimit } from './client-rate-limit';
 
@@ -43,7 +44,11 @@ export async function createHttpApp(rootModule: DynamicModule, env: Environment)
     void reply.header('x-request-id', request.id);
     requestContext.run(request.id, done);
   });
+  const metrics = app.get(Metrics);
   fastify.addHook('onResponse', (request, reply, done) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
     if (!request.url.startsWith('/health/')) {
       logger.info(
         { requestId: request.id, method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },

@@ -43,6 +43,16 @@ export class BullMqRelay extends OutboxRelay {
     return this.queues;
   }
 
+  override async queueCounts(): Promise<{ queue: string; counts: Record<string, number> }[]> {
+    const queues = this.connectedQueues();
+    return Promise.all(
+      [...queues].map(async ([queue, instance]) => ({
+        queue,
+        counts: await instance.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'),
+      })),
+    );
+  }
+
   protected async handOver(jobs: OutboxJob[]): Promise<void> {
     const queues = this.connectedQueues();
     const byQueue = new Map<QueueName, OutboxJob[]>();

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Metrics } from '../metrics/metrics';
 import { Outbox } from './outbox';
 
 /**
@@ -7,12 +8,22 @@ import { Outbox } from './outbox';
  */
 @Injectable()
 export class JobExecutor {
-  constructor(private readonly outbox: Outbox) {}
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly metrics: Metrics,
+  ) {}
 
-  async run(jobId: string, work: () => Promise<void>): Promise<void> {
-    if (await this.outbox.isFinished(jobId)) return;
-    await work();
-    await this.outbox.markDone(jobId);
+  async run(job: { id: string; queue: string; name: string }, work: () => Promise<void>): Promise<void> {
+    if (await this.outbox.isFinished(job.id)) return;
+    const stop = this.metrics.jobDuration.startTimer({ queue: job.queue, name: job.name });
+    try {
+      await work();
+      stop({ outcome: 'completed' });
+    } catch (error) {
+      stop({ outcome: 'failed' });
+      throw error;
+    }
+    await this.outbox.markDone(job.id);
   }
 
   markFailed(jobId: string, error: string, attempts: number): Promise<void> {

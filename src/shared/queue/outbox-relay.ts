@@ -38,6 +38,11 @@ export abstract class OutboxRelay implements OnApplicationBootstrap, OnApplicati
 
   protected abstract redeliverStale(): Promise<void>;
 
+  /** Jobs per state in each queue, for metrics; empty where there is no queue (embedded mode). */
+  async queueCounts(): Promise<{ queue: string; counts: Record<string, number> }[]> {
+    return [];
+  }
+
   afterTransactionCommit(event: TransactionCommitEvent): void {
     if (Outbox.recordedIn(event.queryRunner.data)) this.wake();
   }

@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Every Prometheus series of one process (API or worker). Instruments that read state at scrape
+ * time (pool, cache, queues, outbox) are registered by the module that owns that state.
+ */
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by method, route template and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by method, route template and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly jobDuration = new Histogram({
+    name: 'job_duration_seconds',
+    help: 'Background job run time by queue, job name and outcome',
+    labelNames: ['queue', 'name', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** A gauge whose value is read when Prometheus scrapes. */
+  gauge<Label extends string>(name: string, help: string, labelNames: Label[], read: (gauge: Gauge<Label>) => Promise<void> | void): void {
+    new Gauge<Label>({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        await read(this);
+      },
+    });
+  }
+}
