@@ -10,6 +10,7 @@ export default tseslint.config(
       globals: Object.fromEntries(
         [
           'process',
+          'AbortSignal',
           'Buffer',
           'console',
           '__dirname',
