@@ -76,7 +76,13 @@ export async function run() {
       headers: options.headers,
     });
     await stop(bare);
-    const result = await load({ ...options, url: `${base}${options.path}` });
+    const { path, setupRequest, method, body: requestBody, headers } = options;
+    const result = await load({
+      url: `${base}${path}`,
+      ...(setupRequest
+        ? { requests: [{ method: method ?? 'GET', path, headers, body: requestBody, setupRequest }] }
+        : { method, body: requestBody, headers }),
+    });
     rows.push([name, result.rps, result.p50, result.p99, result.non2xx, baseline.rps, (result.rps / baseline.rps).toFixed(2)]);
   };
 
