@@ -1,7 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -17,14 +14,20 @@ export class EmbeddedPostgres {
   private static readonly logger = new Logger(EmbeddedPostgres.name);
 
   private constructor(
-    private readonly database: PGlite,
-    private readonly server: PGLiteSocketServer,
+    private readonly database: { close(): Promise<void> },
+    private readonly server: { stop(): Promise<void> },
     readonly url: string,
   ) {}
 
   static async start(dataDir: string): Promise<EmbeddedPostgres> {
     const directory = join(dataDir, 'pgdata');
     mkdirSync(directory, { recursive: true });
+    // Loaded only here, so processes on a real PostgreSQL never load PGlite.
+    const [{ PGlite }, { pg_trgm }, { PGLiteSocketServer }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('@electric-sql/pglite/contrib/pg_trgm'),
+      import('@electric-sql/pglite-socket'),
+    ]);
     const database = await PGlite.create(directory, { extensions: { pg_trgm } });
     const server = new PGLiteSocketServer({ db: database, host: '127.0.0.1', port: 0 });
     await server.start();
