@@ -12,13 +12,24 @@ import { CreateOrderDto, OrderListQuery, OrderPage, OrderResponse } from './dto/
 import { OrderItem } from './entities/order-item.entity';
 import { Order, OrderStatus } from './entities/order.entity';
 
-interface LockedProduct {
-  id: string;
+interface PricedLine {
+  position: number;
+  product_id: string;
+  quantity: number;
   sku: string;
   name: string;
   price_cents: number;
-  stock: number;
+  line_total: number | string;
   active: boolean;
+  stock: number;
+}
+
+interface CreateResult {
+  ok: boolean;
+  total: string;
+  created_at: Date | null;
+  updated_at: Date | null;
+  lines: PricedLine[];
 }
 
 const isAdmin = (caller: Principal) => caller.role === Role.Admin;
@@ -36,111 +47,85 @@ export class OrdersService {
   ) {}
 
   /**
-   * Creates the order and takes its stock in one transaction, holding product row locks as briefly
-   * as possible (a hot product serialises every order for it): prices are read first without a
-   * lock, the order rows are written, and only then one statement locks the products in id order
-   * (no deadlocks between multi-line orders; NO KEY UPDATE, because the order lines' foreign keys
-   * already hold KEY SHARE locks on the same rows) and takes the stock where it still suffices, the
-   * product is still for sale and its price unchanged. Fewer rows updated than lines means one of
-   * those failed: the transaction rolls back and the cause is named. The database is the fence
-   * against overselling, whichever API process serves the request.
+   * Creates the order and takes its stock in ONE statement (one round trip, its own transaction):
+   * it locks the products in id order (no deadlocks between multi-line orders; NO KEY UPDATE, since
+   * the order lines' foreign keys take KEY SHARE on the same rows), prices the lines from the locked
+   * rows, and only if every line is for sale with enough stock does it take the stock and insert
+   * the order and its lines. Otherwise nothing is written and the cause is named. The database is
+   * the fence against overselling, whichever API process serves the request, and a product's row
+   * lock is held for this one statement only.
    */
   async create(caller: Principal, dto: CreateOrderDto): Promise<OrderResponse> {
     const productIds = dto.items.map((item) => item.productId);
     if (new Set(productIds).size !== productIds.length) throw new BadRequestException('Each product may appear in one line only.');
-    const products = new Map(
-      (
-        (await this.dataSource.query(`SELECT id, sku, name, price_cents, stock, active FROM products WHERE id = ANY($1::uuid[])`, [
-          productIds,
-        ])) as LockedProduct[]
-      ).map((product) => [product.id, product]),
-    );
-    const lines = dto.items.map((item, position) => {
-      const product = products.get(item.productId);
-      if (!product?.active) throw new BadRequestException(`Product ${item.productId} does not exist or is not for sale.`);
-      if (product.stock < item.quantity) throw this.outOfStock(product);
-      return { position, product, quantity: item.quantity, lineTotalCents: product.price_cents * item.quantity };
-    });
-    const totalCents = lines.reduce((sum, line) => sum + line.lineTotalCents, 0);
     const id = randomUUID();
-
-    const created = await this.dataSource.transaction(async (manager) => {
-      const [timestamps] = (await manager.query(
-        `WITH created AS (
-           INSERT INTO orders (id, user_id, status, total_cents, currency) VALUES ($1, $2, 'pending', $3, $4) RETURNING created_at, updated_at
-         ), lines AS (
-           INSERT INTO order_items (order_id, position, product_id, sku, name, unit_price_cents, quantity, line_total_cents)
-           SELECT $1, * FROM unnest($5::smallint[], $6::uuid[], $7::varchar[], $8::varchar[], $9::int[], $10::int[], $11::bigint[])
-         )
-         SELECT created_at, updated_at FROM created`,
-        [
-          id,
-          caller.id,
-          totalCents,
-          this.env.storeCurrency,
-          lines.map((line) => line.position),
-          lines.map((line) => line.product.id),
-          lines.map((line) => line.product.sku),
-          lines.map((line) => line.product.name),
-          lines.map((line) => line.product.price_cents),
-          lines.map((line) => line.quantity),
-          lines.map((line) => line.lineTotalCents),
-        ],
-      )) as { created_at: Date; updated_at: Date }[];
-      const [taken] = (await manager.query(
-        `UPDATE products SET stock = products.stock - line.quantity, updated_at = now()
-         FROM (SELECT id FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE) AS locked,
-              unnest($1::uuid[], $2::int[], $3::int[]) AS line(id, quantity, price_cents)
-         WHERE products.id = locked.id AND products.id = line.id
-           AND products.active AND products.stock >= line.quantity AND products.price_cents = line.price_cents
-         RETURNING products.id`,
-        [lines.map((line) => line.product.id), lines.map((line) => line.quantity), lines.map((line) => line.product.price_cents)],
-      )) as [{ id: string }[], number];
-      if (taken.length < lines.length) {
-        const missed = lines.find((line) => !taken.some((row) => row.id === line.product.id))!;
-        throw await this.whyNotTaken(manager, missed.product.id, missed.quantity, missed.product.price_cents);
-      }
-      return timestamps;
-    });
+    const [result] = (await this.dataSource.query(
+      `WITH line AS (
+         SELECT * FROM unnest($2::uuid[], $3::int[]) WITH ORDINALITY AS l(product_id, quantity, position)
+       ), locked AS (
+         SELECT id, sku, name, price_cents, stock, active FROM products WHERE id = ANY($2::uuid[]) ORDER BY id FOR NO KEY UPDATE
+       ), priced AS (
+         SELECT line.position - 1 AS position, line.product_id, line.quantity, locked.sku, locked.name, locked.price_cents,
+                locked.price_cents::bigint * line.quantity AS line_total, locked.active, locked.stock
+         FROM line JOIN locked ON locked.id = line.product_id
+       ), verdict AS (
+         SELECT count(*) = $4 AND coalesce(bool_and(active AND stock >= quantity), false) AS ok,
+                coalesce(sum(line_total), 0) AS total
+         FROM priced
+       ), taken AS (
+         UPDATE products SET stock = products.stock - priced.quantity, updated_at = now()
+         FROM priced, verdict WHERE verdict.ok AND products.id = priced.product_id
+         RETURNING products.id
+       ), created AS (
+         INSERT INTO orders (id, user_id, status, total_cents, currency)
+         SELECT $1, $5, 'pending', verdict.total, $6 FROM verdict WHERE verdict.ok
+         RETURNING created_at, updated_at
+       ), lines AS (
+         INSERT INTO order_items (order_id, position, product_id, sku, name, unit_price_cents, quantity, line_total_cents)
+         SELECT $1, position, product_id, sku, name, price_cents, quantity, line_total FROM priced, verdict WHERE verdict.ok
+       )
+       SELECT verdict.ok, verdict.total::bigint AS total, created.created_at, created.updated_at,
+              (SELECT coalesce(json_agg(priced ORDER BY position), '[]') FROM priced) AS lines
+       FROM verdict LEFT JOIN created ON true`,
+      [id, productIds, dto.items.map((item) => item.quantity), productIds.length, caller.id, this.env.storeCurrency],
+    )) as CreateResult[];
+    if (!result.ok) throw this.whyNotCreated(dto, result.lines);
     await this.products.invalidate(productIds);
     return OrderResponse.of(
       this.orders.create({
         id,
         userId: caller.id,
         status: OrderStatus.Pending,
-        totalCents,
+        totalCents: Number(result.total),
         currency: this.env.storeCurrency,
-        createdAt: created.created_at,
-        updatedAt: created.updated_at,
+        createdAt: result.created_at!,
+        updatedAt: result.updated_at!,
         paidAt: null,
-        items: lines.map((line) =>
+        items: result.lines.map((line) =>
           this.items.create({
             position: line.position,
-            productId: line.product.id,
-            sku: line.product.sku,
-            name: line.product.name,
-            unitPriceCents: line.product.price_cents,
+            productId: line.product_id,
+            sku: line.sku,
+            name: line.name,
+            unitPriceCents: line.price_cents,
             quantity: line.quantity,
-            lineTotalCents: line.lineTotalCents,
+            lineTotalCents: Number(line.line_total),
           }),
         ),
       }),
     );
   }
 
-  private outOfStock(product: LockedProduct): ConflictException {
-    return new ConflictException(`Not enough stock for product ${product.sku} (${product.id}): ${product.stock} left.`);
-  }
-
-  private async whyNotTaken(manager: EntityManager, productId: string, quantity: number, priceCents: number): Promise<Error> {
-    const [product] = (await manager.query(`SELECT id, sku, name, price_cents, stock, active FROM products WHERE id = $1`, [
-      productId,
-    ])) as LockedProduct[];
-    if (!product?.active) return new BadRequestException(`Product ${productId} does not exist or is not for sale.`);
-    if (product.stock < quantity) return this.outOfStock(product);
-    if (product.price_cents !== priceCents)
-      return new ConflictException(`The price of product ${product.sku} changed while ordering; retry.`);
-    return new ConflictException(`Product ${product.sku} changed while ordering; retry.`);
+  /** Names the first line that could not be served: unknown or retired products are 400, short stock 409. */
+  private whyNotCreated(dto: CreateOrderDto, lines: PricedLine[]): Error {
+    for (const item of dto.items) {
+      const line = lines.find((candidate) => candidate.product_id === item.productId);
+      if (!line?.active) return new BadRequestException(`Product ${item.productId} does not exist or is not for sale.`);
+      if (line.stock < item.quantity) {
+        return new ConflictException(`Not enough stock for product ${line.sku} (${line.product_id}): ${line.stock} left.`);
+      }
+    }
+    return new ConflictException('The order could not be placed; retry.');
   }
 
   async get(caller: Principal, id: string): Promise<OrderResponse> {
