@@ -2,7 +2,7 @@ import { CACHE_TTL_METADATA } from '@nestjs/cache-manager';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { from, Observable, of, switchMap, tap } from 'rxjs';
+import { Observable, of, tap } from 'rxjs';
 import type { Principal } from '../auth/access-tokens';
 import { VersionedCache } from '../shared/cache/versioned-cache';
 import { Role } from '../users/entities/user.entity';
@@ -25,17 +25,15 @@ export class ProductCacheInterceptor implements NestInterceptor {
     private readonly reflector: Reflector,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal; params: { id?: string } }>();
     const audience = request.user?.role === Role.Admin ? 'admin' : 'public';
     const { key, versionKey } = request.params.id
       ? productCacheKeys.item(request.params.id, audience)
       : productCacheKeys.list(request.query as Record<string, string>);
     const ttl = this.reflector.get<number>(CACHE_TTL_METADATA, context.getHandler()) ?? DEFAULT_TTL_MS;
-    return from(this.cache.read(key, versionKey)).pipe(
-      switchMap(({ value, version }) =>
-        value !== undefined ? of(value) : next.handle().pipe(tap((body) => void this.cache.write(key, version, body, ttl))),
-      ),
-    );
+    const { value, version } = await this.cache.read(key, versionKey);
+    if (value !== undefined) return of(value);
+    return next.handle().pipe(tap((body) => void this.cache.write(key, version, body, ttl)));
   }
 }
