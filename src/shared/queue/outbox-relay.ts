@@ -69,11 +69,6 @@ export abstract class OutboxRelay implements OnApplicationBootstrap, OnApplicati
     this.pass = this.run().finally(() => (this.pass = undefined));
   }
 
-  /** Resolves when no pass is running (tests and shutdown). */
-  async idle(): Promise<void> {
-    while (this.pass) await this.pass;
-  }
-
   private async run(): Promise<void> {
     do {
       this.wakeAgain = false;
