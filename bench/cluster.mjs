@@ -2,18 +2,9 @@
 // with 1 and then 2 API processes (plus 1 worker), same machine, same run.
 import pg from 'pg';
 import { startCluster } from '../scripts/cluster/cluster.mjs';
-import { freshDatabase, load, REDIS } from './lib.mjs';
+import { REDIS, freshDatabase, json, load } from './lib.mjs';
 
 const ADMIN = { email: 'admin@bench.example', password: 'bench admin password' };
-
-async function json(url, { method = 'GET', body, token } = {}) {
-  const response = await fetch(url, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
-    body: body && JSON.stringify(body),
-  });
-  return response.json();
-}
 
 async function scenario(apiCount) {
   const databaseUrl = await freshDatabase(`orderly_bench_cluster_${apiCount}`);

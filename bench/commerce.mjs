@@ -1,20 +1,11 @@
 // Issue "Commerce": product reads (cached, uncached, list, search at 100k products) and POST /orders,
 // each against bare Fastify returning the same body in the same run.
 import pg from 'pg';
-import { freePort, freshDatabase, load, REDIS, startNode, stop, waitForReady } from './lib.mjs';
+import { REDIS, freePort, freshDatabase, json, load, startNode, stop, waitForReady } from './lib.mjs';
 
 const JWT_SECRET = 'bench-secret-that-is-at-least-32-characters';
 const ADMIN = { email: 'admin@bench.example', password: 'bench admin password' };
 const PRODUCTS = 100_000;
-
-async function json(url, { method = 'GET', body, token } = {}) {
-  const response = await fetch(url, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
-    body: body && JSON.stringify(body),
-  });
-  return response.json();
-}
 
 export async function run() {
   const databaseUrl = await freshDatabase('orderly_bench_commerce');
