@@ -35,7 +35,9 @@ export async function run() {
      FROM generate_series(1, $1) AS n`,
     [PRODUCTS],
   );
-  await client.query('ANALYZE products');
+  // Settle the bulk load first, so autovacuum and the checkpoint do not run during the measurements.
+  await client.query('VACUUM ANALYZE products');
+  await client.query('CHECKPOINT');
   const ids = (await client.query('SELECT id FROM products ORDER BY created_at DESC')).rows.map((row) => row.id);
   await client.end();
 
@@ -58,6 +60,7 @@ export async function run() {
   const barePort = await freePort();
   const rows = [];
   const measure = async (name, body, options) => {
+    await load({ url: `${base}${options.path}`, duration: 3, method: options.method, body: options.body, headers: options.headers });
     const bare = startNode('bench/bare-server.mjs', { PORT: String(barePort), BARE_BODY: JSON.stringify(body) });
     await waitForReady(`http://127.0.0.1:${barePort}/x`);
     const baseline = await load({
