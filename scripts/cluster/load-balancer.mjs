@@ -5,6 +5,15 @@
 import http from 'node:http';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
+// Per-connection headers describe the balancer↔backend hop only; a draining backend's
+// `Connection: close` must not close the client's connection to the balancer.
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer'];
+
+function endToEnd(headers) {
+  const copy = { ...headers };
+  for (const name of HOP_BY_HOP) delete copy[name];
+  return copy;
+}
 
 export function startLoadBalancer({ port = 0, backends, healthIntervalMs = 200 }) {
   const pool = backends.map((target) => ({ ...target, ready: false }));
@@ -40,14 +49,17 @@ export function startLoadBalancer({ port = 0, backends, healthIntervalMs = 200 }
         method: request.method,
         path: request.url,
         agent,
-        headers: { ...request.headers, 'x-forwarded-for': request.socket.remoteAddress, connection: 'keep-alive' },
+        headers: { ...endToEnd(request.headers), 'x-forwarded-for': request.socket.remoteAddress, connection: 'keep-alive' },
       },
       (reply) => {
-        response.writeHead(reply.statusCode, reply.headers);
+        response.writeHead(reply.statusCode, endToEnd(reply.headers));
         reply.pipe(response);
       },
     );
     upstream.on('error', () => {
+      // A kept-alive upstream socket can fail after its response was delivered: nothing to do then
+      // (destroying `response` would kill the client's connection and the next request on it).
+      if (response.writableEnded) return;
       if (response.headersSent) return response.destroy();
       const other = !retried && IDEMPOTENT.has(request.method) ? pick(backend) : undefined;
       if (other) return forward(request, response, body, other, true);
