@@ -22,6 +22,7 @@ function startSink() {
       });
     },
   });
+  server.on('error', () => undefined);
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, received, port: server.server.address().port })));
 }
 
