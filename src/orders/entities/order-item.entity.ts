@@ -1,8 +1,10 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Product } from '../../products/entities/product.entity';
 import type { Order } from './order.entity';
 
 /** A line with the product's sku, name and price copied at order time: later product edits do not rewrite history. */
 @Entity({ name: 'order_items' })
+@Check('order_items_quantity_check', 'quantity > 0')
 export class OrderItem {
   @PrimaryColumn({ name: 'order_id', type: 'uuid' })
   orderId: string;
@@ -11,11 +13,15 @@ export class OrderItem {
   position: number;
 
   @ManyToOne('Order', 'items', { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'order_id' })
+  @JoinColumn({ name: 'order_id', foreignKeyConstraintName: 'order_items_order_id_fkey' })
   order: Order;
 
   @Column({ name: 'product_id', type: 'uuid' })
   productId: string;
+
+  @ManyToOne(() => Product)
+  @JoinColumn({ name: 'product_id', foreignKeyConstraintName: 'order_items_product_id_fkey' })
+  product?: Product;
 
   @Column({ type: 'varchar', length: 64 })
   sku: string;

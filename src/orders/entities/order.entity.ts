@@ -1,4 +1,16 @@
-import { Column, CreateDateColumn, Entity, OneToMany, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  OneToMany,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { User } from '../../users/entities/user.entity';
 import { OrderItem } from './order-item.entity';
 
 export enum OrderStatus {
@@ -10,12 +22,21 @@ export enum OrderStatus {
 }
 
 @Entity({ name: 'orders' })
+@Check('orders_status_check', `status IN ('pending', 'paid', 'shipped', 'cancelled', 'expired')`)
+@Check('orders_total_cents_check', 'total_cents >= 0')
+@Index('orders_user_created', { synchronize: false })
+@Index('orders_created', { synchronize: false })
+@Index('orders_pending_created', { synchronize: false })
 export class Order {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
+
+  @ManyToOne(() => User)
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'orders_user_id_fkey' })
+  user?: User;
 
   @Column({ type: 'varchar', length: 16 })
   status: OrderStatus;
@@ -29,12 +50,12 @@ export class Order {
   @OneToMany(() => OrderItem, (item) => item.order, { cascade: ['insert'] })
   items: OrderItem[];
 
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
   createdAt: Date;
 
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', precision: 3 })
   updatedAt: Date;
 
-  @Column({ name: 'paid_at', type: 'timestamptz', nullable: true })
+  @Column({ name: 'paid_at', type: 'timestamptz', precision: 3, nullable: true })
   paidAt: Date | null;
 }

@@ -23,7 +23,7 @@ export class Product {
   @Column({ type: 'integer' })
   stock: number;
 
-  @Column({ type: 'boolean' })
+  @Column({ type: 'boolean', default: true })
   active: boolean;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
