@@ -1,6 +1,11 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
 
 @Entity({ name: 'products' })
+@Unique('products_sku_unique', ['sku'])
+@Check('products_price_cents_check', 'price_cents >= 0')
+@Check('products_stock_check', 'stock >= 0')
+@Index('products_active_created', { synchronize: false })
+@Index('products_name_trgm', { synchronize: false })
 export class Product {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -11,7 +16,7 @@ export class Product {
   @Column({ type: 'varchar', length: 200 })
   name: string;
 
-  @Column({ type: 'varchar', length: 5000 })
+  @Column({ type: 'varchar', length: 5000, default: '' })
   description: string;
 
   @Column({ name: 'price_cents', type: 'integer' })
@@ -26,9 +31,9 @@ export class Product {
   @Column({ type: 'boolean', default: true })
   active: boolean;
 
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
   createdAt: Date;
 
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', precision: 3 })
   updatedAt: Date;
 }
