@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { createTestDatabase, TestDatabase } from './support/database';
-import { register, startApp, TEST_JWT_SECRET, TestApp, uniqueRedisPrefix } from './support/app';
+import { register, startApp, TEST_JWT_SECRET, TestApp, uniqueRedisPrefix, useTestApp } from './support/app';
 
 const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -10,21 +9,15 @@ function mint(header: object, claims: object, secret = TEST_JWT_SECRET): string 
 }
 
 describe('Access tokens', () => {
-  let database: TestDatabase;
+  const context = useTestApp();
   let api: TestApp;
   let userId: string;
   const now = () => Math.floor(Date.now() / 1000);
   const validClaims = () => ({ sub: userId, role: 'customer', iss: 'orderly', aud: 'orderly-api', iat: now(), exp: now() + 600 });
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    api = await startApp({ DATABASE_URL: database.url, REDIS_PREFIX: uniqueRedisPrefix() });
+    api = context.api;
     userId = (await register(api)).user.id;
-  });
-
-  afterAll(async () => {
-    await api?.close();
-    await database?.drop();
   });
 
   const me = (token?: string) => api.request({ url: '/api/v1/users/me', token });
@@ -64,7 +57,7 @@ describe('Access tokens', () => {
   });
 
   it('accepts a token issued by another API process (stateless)', async () => {
-    const other = await startApp({ DATABASE_URL: database.url, REDIS_PREFIX: uniqueRedisPrefix(), MIGRATIONS_RUN: 'false' });
+    const other = await startApp({ DATABASE_URL: context.database.url, REDIS_PREFIX: uniqueRedisPrefix(), MIGRATIONS_RUN: 'false' });
     try {
       const account = await register(other);
       expect((await me(account.accessToken)).status).toBe(200);

@@ -1,19 +1,9 @@
-import { createTestDatabase, TestDatabase } from './support/database';
-import { newAccount, register, startApp, TestApp, uniqueRedisPrefix } from './support/app';
+import { newAccount, register, TestApp, useTestApp } from './support/app';
 
 describe('Auth', () => {
-  let database: TestDatabase;
+  const context = useTestApp();
   let api: TestApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    api = await startApp({ DATABASE_URL: database.url, REDIS_PREFIX: uniqueRedisPrefix() });
-  });
-
-  afterAll(async () => {
-    await api?.close();
-    await database?.drop();
-  });
+  beforeAll(() => (api = context.api));
 
   describe('POST /auth/register', () => {
     it('returns 201 with the user, a token pair and expiresIn, and never the password hash', async () => {

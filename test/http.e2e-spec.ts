@@ -1,19 +1,9 @@
-import { createTestDatabase, TestDatabase } from './support/database';
-import { newAccount, register, startApp, TestApp, uniqueRedisPrefix } from './support/app';
+import { newAccount, register, startApp, TestApp, uniqueRedisPrefix, useTestApp } from './support/app';
 
 describe('HTTP conventions', () => {
-  let database: TestDatabase;
+  const context = useTestApp();
   let api: TestApp;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    api = await startApp({ DATABASE_URL: database.url, REDIS_PREFIX: uniqueRedisPrefix() });
-  });
-
-  afterAll(async () => {
-    await api?.close();
-    await database?.drop();
-  });
+  beforeAll(() => (api = context.api));
 
   it("echoes the caller's X-Request-Id and makes one up otherwise", async () => {
     const echoed = await api.request({ url: '/health/live', headers: { 'x-request-id': 'trace-123' } });
@@ -124,7 +114,7 @@ describe('HTTP conventions', () => {
     const redisPrefix = uniqueRedisPrefix();
 
     beforeAll(async () => {
-      const variables = { DATABASE_URL: database.url, REDIS_PREFIX: redisPrefix, RATE_LIMIT_PER_IP: '20', MIGRATIONS_RUN: 'false' };
+      const variables = { DATABASE_URL: context.database.url, REDIS_PREFIX: redisPrefix, RATE_LIMIT_PER_IP: '20', MIGRATIONS_RUN: 'false' };
       first = await startApp(variables);
       second = await startApp({ ...variables, TRUST_PROXY: 'true' });
     });
@@ -175,7 +165,7 @@ describe('HTTP conventions', () => {
   describe('failed-login limit', () => {
     it('answers 429 with Retry-After after 5 failures for one e-mail, counted across two API processes', async () => {
       const redisPrefix = uniqueRedisPrefix();
-      const variables = { DATABASE_URL: database.url, REDIS_PREFIX: redisPrefix, MIGRATIONS_RUN: 'false' };
+      const variables = { DATABASE_URL: context.database.url, REDIS_PREFIX: redisPrefix, MIGRATIONS_RUN: 'false' };
       const [first, second] = await Promise.all([startApp(variables), startApp(variables)]);
       try {
         const account = await register(first);

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { AppModule } from '../../src/app.module';
 import { Environment, loadEnvironment } from '../../src/shared/config/environment';
 import { createHttpApp } from '../../src/shared/http/create-http-app';
+import { createTestDatabase, TestDatabase } from './database';
 import { TEST_REDIS_URL } from './services';
 
 export type Variables = Record<string, string | undefined>;
@@ -126,4 +127,21 @@ export async function createProduct(app: TestApp, token: string, overrides: Reco
   });
   if (response.status !== 201) throw new Error(`create product failed: ${response.status} ${response.text}`);
   return response.body as { id: string; sku: string; name: string; priceCents: number; stock: number };
+}
+
+/**
+ * For a describe block: a fresh database and a running app before its tests, both gone after.
+ * The returned object is filled in by the time the block's own hooks and tests run.
+ */
+export function useTestApp(variables: Variables = {}): { api: TestApp; database: TestDatabase } {
+  const context = {} as { api: TestApp; database: TestDatabase };
+  beforeAll(async () => {
+    context.database = await createTestDatabase();
+    context.api = await startApp({ DATABASE_URL: context.database.url, REDIS_PREFIX: uniqueRedisPrefix(), ...variables });
+  });
+  afterAll(async () => {
+    await context.api?.close();
+    await context.database?.drop();
+  });
+  return context;
 }
