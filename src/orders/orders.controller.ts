@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nest
 import type { Principal } from '../auth/access-tokens';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { Roles } from '../auth/decorators/roles.decorator';
+import { ClaimedIdempotencyKey, IdempotencyClaim } from '../shared/idempotency/idempotency-claim';
 import { Idempotent } from '../shared/idempotency/idempotent.decorator';
 import { Role } from '../users/entities/user.entity';
 import { CreateOrderDto, OrderListQuery, OrderPage, OrderResponse } from './dto/order.dto';
@@ -17,8 +18,12 @@ export class OrdersController {
   @Post()
   @Idempotent()
   @ApiCreatedResponse({ type: OrderResponse })
-  create(@CurrentUser() caller: Principal, @Body() body: CreateOrderDto): Promise<OrderResponse> {
-    return this.orders.create(caller, body);
+  create(
+    @CurrentUser() caller: Principal,
+    @Body() body: CreateOrderDto,
+    @ClaimedIdempotencyKey() idempotency: IdempotencyClaim | undefined,
+  ): Promise<OrderResponse> {
+    return this.orders.create(caller, body, idempotency);
   }
 
   @Get()

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { PaymentLedgerModule } from '../payments/ledger/payment-ledger.module';
 import { ProductsModule } from '../products/products.module';
 import { OrderItem } from './entities/order-item.entity';
 import { Order } from './entities/order.entity';
@@ -8,7 +9,7 @@ import { OrdersController } from './orders.controller';
 import { OrdersService } from './orders.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Order, OrderItem]), ProductsModule],
+  imports: [TypeOrmModule.forFeature([Order, OrderItem]), ProductsModule, PaymentLedgerModule],
   controllers: [OrdersController],
   providers: [OrdersService, OrderExpirySweeper],
   exports: [OrdersService],

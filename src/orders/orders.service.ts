@@ -3,7 +3,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import type { Principal } from '../auth/access-tokens';
-import { ProductsService } from '../products/products.service';
+import { PricedLine, ProductStock } from '../products/product-stock';
+import { PaymentLedger } from '../payments/ledger/payment-ledger';
+import { IdempotencyClaim } from '../shared/idempotency/idempotency-claim';
+import { IdempotencyStore } from '../shared/idempotency/idempotency-store';
 import { ENVIRONMENT } from '../shared/config/config.module';
 import type { Environment } from '../shared/config/environment';
 import { decodeCursor, toPage } from '../shared/http/pagination';
@@ -11,26 +14,6 @@ import { Role } from '../users/entities/user.entity';
 import { CreateOrderDto, OrderListQuery, OrderPage, OrderResponse } from './dto/order.dto';
 import { OrderItem } from './entities/order-item.entity';
 import { Order, OrderStatus } from './entities/order.entity';
-
-interface PricedLine {
-  position: number;
-  product_id: string;
-  quantity: number;
-  sku: string;
-  name: string;
-  price_cents: number;
-  line_total: number | string;
-  active: boolean;
-  stock: number;
-}
-
-interface CreateResult {
-  ok: boolean;
-  total: string;
-  created_at: Date | null;
-  updated_at: Date | null;
-  lines: PricedLine[];
-}
 
 const isAdmin = (caller: Principal) => caller.role === Role.Admin;
 
@@ -42,87 +25,80 @@ export class OrdersService {
     private readonly dataSource: DataSource,
     @InjectRepository(Order) private readonly orders: Repository<Order>,
     @InjectRepository(OrderItem) private readonly items: Repository<OrderItem>,
-    private readonly products: ProductsService,
+    private readonly stock: ProductStock,
+    private readonly ledger: PaymentLedger,
+    private readonly idempotency: IdempotencyStore,
     @Inject(ENVIRONMENT) private readonly env: Environment,
   ) {}
 
   /**
-   * Creates the order and takes its stock in ONE statement (one round trip, its own transaction):
-   * it locks the products in id order (no deadlocks between multi-line orders; NO KEY UPDATE, since
-   * the order lines' foreign keys take KEY SHARE on the same rows), prices the lines from the locked
-   * rows, and only if every line is for sale with enough stock does it take the stock and insert
-   * the order and its lines. Otherwise nothing is written and the cause is named. The database is
-   * the fence against overselling, whichever API process serves the request, and a product's row
-   * lock is held for this one statement only.
+   * One transaction: take the stock (ProductStock locks, prices and checks every line, and takes
+   * nothing unless all can be served), insert the order with its lines, and — for a request with an
+   * Idempotency-Key — store the response. A crash or a lost connection after the commit leaves an
+   * order whose response a retry replays; before it, nothing at all.
    */
-  async create(caller: Principal, dto: CreateOrderDto): Promise<OrderResponse> {
+  async create(caller: Principal, dto: CreateOrderDto, idempotency?: IdempotencyClaim): Promise<OrderResponse> {
     const productIds = dto.items.map((item) => item.productId);
     if (new Set(productIds).size !== productIds.length) throw new BadRequestException('Each product may appear in one line only.');
     const id = randomUUID();
-    const [result] = (await this.dataSource.query(
-      `WITH line AS (
-         SELECT * FROM unnest($2::uuid[], $3::int[]) WITH ORDINALITY AS l(product_id, quantity, position)
-       ), locked AS (
-         SELECT id, sku, name, price_cents, stock, active FROM products WHERE id = ANY($2::uuid[]) ORDER BY id FOR NO KEY UPDATE
-       ), priced AS (
-         SELECT line.position - 1 AS position, line.product_id, line.quantity, locked.sku, locked.name, locked.price_cents,
-                locked.price_cents::bigint * line.quantity AS line_total, locked.active, locked.stock
-         FROM line JOIN locked ON locked.id = line.product_id
-       ), verdict AS (
-         SELECT count(*) = $4 AND coalesce(bool_and(active AND stock >= quantity), false) AS ok,
-                coalesce(sum(line_total), 0) AS total
-         FROM priced
-       ), taken AS (
-         UPDATE products SET stock = products.stock - priced.quantity, updated_at = now()
-         FROM priced, verdict WHERE verdict.ok AND products.id = priced.product_id
-         RETURNING products.id
-       ), created AS (
-         INSERT INTO orders (id, user_id, status, total_cents, currency)
-         SELECT $1, $5, 'pending', verdict.total, $6 FROM verdict WHERE verdict.ok
-         RETURNING created_at, updated_at
-       ), lines AS (
-         INSERT INTO order_items (order_id, position, product_id, sku, name, unit_price_cents, quantity, line_total_cents)
-         SELECT $1, position, product_id, sku, name, price_cents, quantity, line_total FROM priced, verdict WHERE verdict.ok
-       )
-       SELECT verdict.ok, verdict.total::bigint AS total, created.created_at, created.updated_at,
-              (SELECT coalesce(json_agg(priced ORDER BY position), '[]') FROM priced) AS lines
-       FROM verdict LEFT JOIN created ON true`,
-      [id, productIds, dto.items.map((item) => item.quantity), productIds.length, caller.id, this.env.storeCurrency],
-    )) as CreateResult[];
-    if (!result.ok) throw this.whyNotCreated(dto, result.lines);
-    await this.products.invalidate(productIds);
-    return OrderResponse.of(
-      this.orders.create({
-        id,
-        userId: caller.id,
-        status: OrderStatus.Pending,
-        totalCents: Number(result.total),
-        currency: this.env.storeCurrency,
-        createdAt: result.created_at!,
-        updatedAt: result.updated_at!,
-        paidAt: null,
-        items: result.lines.map((line) =>
-          this.items.create({
-            position: line.position,
-            productId: line.product_id,
-            sku: line.sku,
-            name: line.name,
-            unitPriceCents: line.price_cents,
-            quantity: line.quantity,
-            lineTotalCents: Number(line.line_total),
-          }),
-        ),
-      }),
-    );
+    return this.dataSource.transaction(async (manager) => {
+      const reservation = await this.stock.reserve(manager, dto.items);
+      if (!reservation.ok) throw this.whyNotCreated(dto, reservation.lines);
+      const totalCents = reservation.lines.reduce((total, line) => total + line.lineTotalCents, 0);
+      const [created] = (await manager.query(
+        `WITH created AS (
+           INSERT INTO orders (id, user_id, status, total_cents, currency) VALUES ($1, $2, 'pending', $3, $4)
+           RETURNING created_at, updated_at
+         ), lines AS (
+           INSERT INTO order_items (order_id, position, product_id, sku, name, unit_price_cents, quantity, line_total_cents)
+           SELECT $1, * FROM unnest($5::smallint[], $6::uuid[], $7::varchar[], $8::varchar[], $9::int[], $10::int[], $11::bigint[])
+         )
+         SELECT created_at, updated_at FROM created`,
+        [
+          id,
+          caller.id,
+          totalCents,
+          this.env.storeCurrency,
+          ...(['position', 'productId', 'sku', 'name', 'priceCents', 'quantity', 'lineTotalCents'] as const).map((field) =>
+            reservation.lines.map((line) => line[field]),
+          ),
+        ],
+      )) as { created_at: Date; updated_at: Date }[];
+      const response = OrderResponse.of(
+        this.orders.create({
+          id,
+          userId: caller.id,
+          status: OrderStatus.Pending,
+          totalCents,
+          currency: this.env.storeCurrency,
+          createdAt: created.created_at,
+          updatedAt: created.updated_at,
+          paidAt: null,
+          items: reservation.lines.map((line) =>
+            this.items.create({
+              position: line.position,
+              productId: line.productId,
+              sku: line.sku,
+              name: line.name,
+              unitPriceCents: line.priceCents,
+              quantity: line.quantity,
+              lineTotalCents: line.lineTotalCents,
+            }),
+          ),
+        }),
+      );
+      if (idempotency) await this.idempotency.settle(manager, idempotency, response);
+      return response;
+    });
   }
 
   /** Names the first line that could not be served: unknown or retired products are 400, short stock 409. */
   private whyNotCreated(dto: CreateOrderDto, lines: PricedLine[]): Error {
     for (const item of dto.items) {
-      const line = lines.find((candidate) => candidate.product_id === item.productId);
+      const line = lines.find((candidate) => candidate.productId === item.productId);
       if (!line?.active) return new BadRequestException(`Product ${item.productId} does not exist or is not for sale.`);
       if (line.stock < item.quantity) {
-        return new ConflictException(`Not enough stock for product ${line.sku} (${line.product_id}): ${line.stock} left.`);
+        return new ConflictException(`Not enough stock for product ${line.sku} (${line.productId}): ${line.stock} left.`);
       }
     }
     return new ConflictException('The order could not be placed; retry.');
@@ -153,8 +129,7 @@ export class OrdersService {
   /** Owner or admin; `pending` or `paid` → `cancelled`, stock given back. */
   async cancel(caller: Principal, id: string): Promise<OrderResponse> {
     await this.visibleOrder(caller, id);
-    const productIds = await this.transition(id, [OrderStatus.Pending, OrderStatus.Paid], OrderStatus.Cancelled, true);
-    await this.products.invalidate(productIds);
+    await this.transition(id, [OrderStatus.Pending, OrderStatus.Paid], OrderStatus.Cancelled, true);
     return this.get(caller, id);
   }
 
@@ -174,22 +149,22 @@ export class OrdersService {
       [this.env.orderPaymentTimeout, batch],
     )) as { id: string }[];
     let expired = 0;
-    const touched = new Set<string>();
     for (const { id } of due) {
       try {
-        const productIds = await this.transition(id, [OrderStatus.Pending], OrderStatus.Expired, true);
-        productIds.forEach((productId) => touched.add(productId));
+        await this.transition(id, [OrderStatus.Pending], OrderStatus.Expired, true);
         expired += 1;
       } catch (error) {
         if (!(error instanceof ConflictException)) throw error;
       }
     }
-    if (touched.size > 0) await this.products.invalidate([...touched]);
     if (expired > 0) this.logger.log(`Expired ${expired} unpaid orders`);
     return expired;
   }
 
-  /** Marks a pending order paid inside the caller's transaction, if the amount matches. */
+  /**
+   * Marks a pending order paid inside the caller's transaction, if the amount matches. The payments
+   * webhook locks the row and decides before calling, so its errors are a fence, not an answer.
+   */
   async markPaid(
     manager: EntityManager,
     orderId: string,
@@ -214,29 +189,33 @@ export class OrdersService {
     return order;
   }
 
-  /** Conditional status change (the fence), optionally giving the stock back; returns the products touched. */
-  private async transition(id: string, from: OrderStatus[], to: OrderStatus, restock: boolean): Promise<string[]> {
-    return this.dataSource.transaction(async (manager) => {
+  /**
+   * Conditional status change (the fence), optionally giving the stock back, in one transaction.
+   * A paid order that is cancelled owes its buyer the money: the ledger records a refund due.
+   */
+  private async transition(id: string, from: OrderStatus[], to: OrderStatus, restock: boolean): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
       const [rows] = (await manager.query(
-        `UPDATE orders SET status = $2, updated_at = now() WHERE id = $1 AND status = ANY($3) RETURNING id`,
+        `UPDATE orders SET status = $2, updated_at = now()
+         FROM (SELECT id, status FROM orders WHERE id = $1 FOR UPDATE) AS previous
+         WHERE orders.id = previous.id AND previous.status = ANY($3)
+         RETURNING previous.status AS previous_status, orders.total_cents`,
         [id, to, from],
-      )) as [{ id: string }[], number];
+      )) as [{ previous_status: OrderStatus; total_cents: string }[], number];
       if (rows.length === 0) {
         const order = await manager.findOneBy(Order, { id });
         if (!order) throw new NotFoundException('No such order.');
         throw new ConflictException(`An order that is ${order.status} cannot become ${to}.`);
       }
-      if (!restock) return [];
-      const lines = (await manager.query(
-        `SELECT p.id, i.quantity FROM order_items i JOIN products p ON p.id = i.product_id WHERE i.order_id = $1 ORDER BY p.id FOR NO KEY UPDATE OF p`,
-        [id],
-      )) as { id: string; quantity: number }[];
-      await manager.query(
-        `UPDATE products SET stock = stock + line.quantity, updated_at = now()
-         FROM unnest($1::uuid[], $2::int[]) AS line(id, quantity) WHERE products.id = line.id`,
-        [lines.map((line) => line.id), lines.map((line) => line.quantity)],
-      );
-      return lines.map((line) => line.id);
+      if (to === OrderStatus.Cancelled && rows[0].previous_status === OrderStatus.Paid) {
+        await this.ledger.recordRefundForCancelledOrder(manager, id, Number(rows[0].total_cents));
+      }
+      if (!restock) return;
+      const lines = (await manager.query(`SELECT product_id AS "productId", quantity FROM order_items WHERE order_id = $1`, [id])) as {
+        productId: string;
+        quantity: number;
+      }[];
+      await this.stock.giveBack(manager, lines);
     });
   }
 }

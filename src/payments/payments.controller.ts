@@ -1,14 +1,21 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Roles } from '../auth/decorators/roles.decorator';
 import { Public } from '../shared/http/public.decorator';
+import { Role } from '../users/entities/user.entity';
 import { PaymentEventDto, PaymentEventResult } from './dto/payment-event.dto';
+import { PaymentLedgerPage, PaymentLedgerQuery } from './dto/payment-ledger.dto';
+import { PaymentLedger } from './ledger/payment-ledger';
 import { PaymentsService } from './payments.service';
 import { WebhookSignatureGuard } from './webhook-signature.guard';
 
 @ApiTags('payments')
 @Controller('payments')
 export class PaymentsController {
-  constructor(private readonly payments: PaymentsService) {}
+  constructor(
+    private readonly payments: PaymentsService,
+    private readonly ledger: PaymentLedger,
+  ) {}
 
   /** Called by the payment provider; authenticated by the HMAC signature instead of a user token. */
   @Public()
@@ -20,5 +27,14 @@ export class PaymentsController {
   @ApiUnauthorizedResponse({ description: 'Missing or bad signature' })
   webhook(@Body() event: PaymentEventDto): Promise<PaymentEventResult> {
     return this.payments.handle(event);
+  }
+
+  /** The payments ledger, newest first; `?outcome=refund_due` lists the money owed back. */
+  @Get()
+  @Roles(Role.Admin)
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: PaymentLedgerPage })
+  list(@Query() query: PaymentLedgerQuery): Promise<PaymentLedgerPage> {
+    return this.ledger.list(query);
   }
 }

@@ -3,12 +3,13 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { captureWebhookRawBody } from './capture-raw-body';
 import { OrdersModule } from '../orders/orders.module';
+import { PaymentLedgerModule } from './ledger/payment-ledger.module';
 import { PaymentsController } from './payments.controller';
 import { PaymentsService } from './payments.service';
 import { WebhookSignatureGuard } from './webhook-signature.guard';
 
 @Module({
-  imports: [OrdersModule],
+  imports: [OrdersModule, PaymentLedgerModule],
   controllers: [PaymentsController],
   providers: [PaymentsService, WebhookSignatureGuard],
 })

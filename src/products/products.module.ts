@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EntityTagInterceptor } from '../shared/http/entity-tag';
 import { Product } from './entities/product.entity';
-import { ProductCacheInterceptor } from './product-cache.interceptor';
+import { ProductCache } from './product-cache';
+import { ProductStock } from './product-stock';
 import { ProductsController } from './products.controller';
 import { ProductsService } from './products.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Product])],
   controllers: [ProductsController],
-  providers: [ProductsService, ProductCacheInterceptor],
-  exports: [ProductsService],
+  providers: [ProductsService, ProductStock, ProductCache, EntityTagInterceptor],
+  exports: [ProductsService, ProductStock],
 })
 export class ProductsModule {}

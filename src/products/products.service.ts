@@ -1,66 +1,109 @@
-import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException, PreconditionFailedException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import type { Principal } from '../auth/access-tokens';
-import { VersionedCache } from '../shared/cache/versioned-cache';
 import { ENVIRONMENT } from '../shared/config/config.module';
 import type { Environment } from '../shared/config/environment';
 import { isUniqueViolation } from '../shared/database/postgres-errors';
-import { decodeCursor, toPage } from '../shared/http/pagination';
+import { Tagged, tagged, versionsAllowedByIfMatch } from '../shared/http/entity-tag';
+import { decodeCursor, Page, toPage } from '../shared/http/pagination';
 import { Role } from '../users/entities/user.entity';
 import { CreateProductDto, ProductListQuery, ProductPage, ProductResponse, UpdateProductDto } from './dto/product.dto';
 import { Product } from './entities/product.entity';
-import { productCacheKeys } from './product-cache-keys';
+import { Audience, ProductCache } from './product-cache';
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${char}`);
+const audienceOf = (caller: Principal | undefined): Audience => (caller?.role === Role.Admin ? 'admin' : 'public');
+const entityTagOf = (product: Product) => `"${product.version}"`;
 
 @Injectable()
 export class ProductsService {
   constructor(
     @InjectRepository(Product) private readonly products: Repository<Product>,
-    private readonly cache: VersionedCache,
+    private readonly cache: ProductCache,
     @Inject(ENVIRONMENT) private readonly env: Environment,
   ) {}
 
-  async create(dto: CreateProductDto): Promise<ProductResponse> {
+  async create(dto: CreateProductDto): Promise<Tagged<ProductResponse>> {
     try {
       const product = await this.products.save(
         this.products.create({ ...dto, description: dto.description ?? '', currency: this.env.storeCurrency, active: true }),
       );
-      await this.invalidate([]);
-      return ProductResponse.of(product);
+      await this.cache.changed(this.products.manager, [product.id], { lists: true });
+      return tagged(ProductResponse.of(product), product.version);
     } catch (error) {
       if (isUniqueViolation(error, 'products_sku_unique')) throw new ConflictException(`A product with sku ${dto.sku} exists.`);
       throw error;
     }
   }
 
-  async update(id: string, dto: UpdateProductDto): Promise<ProductResponse> {
+  /**
+   * With `ifMatch` (the client's `If-Match`), the product is changed only if it is still at a
+   * version the client has seen; otherwise 412 and nothing is written. The version check and the
+   * write are one conditional UPDATE, so of two admins sending the same tag at once, one wins.
+   */
+  async update(id: string, dto: UpdateProductDto, ifMatch?: string): Promise<Tagged<ProductResponse>> {
+    const allowed = ifMatch === undefined ? '*' : versionsAllowedByIfMatch(ifMatch);
+    if (Object.keys(dto).length === 0) return this.unchanged(id, allowed);
     try {
-      const result = await this.products.update({ id }, dto);
-      if (result.affected === 0) throw new NotFoundException('No such product.');
+      return await this.products.manager.transaction(async (manager) => {
+        const builder = manager.createQueryBuilder().update(Product).set(dto).where('id = :id', { id });
+        if (allowed !== '*') builder.andWhere('version IN (:...allowed)', { allowed: allowed.length > 0 ? allowed : [-1] });
+        const result = await builder.execute();
+        if (result.affected === 0) {
+          if (await manager.existsBy(Product, { id }))
+            throw new PreconditionFailedException('The product changed since the ETag you sent.');
+          throw new NotFoundException('No such product.');
+        }
+        await this.cache.changed(manager, [id], { lists: true });
+        const product = await manager.findOneByOrFail(Product, { id });
+        return tagged(ProductResponse.of(product), product.version);
+      });
     } catch (error) {
       if (isUniqueViolation(error, 'products_sku_unique')) throw new ConflictException(`A product with sku ${dto.sku} exists.`);
       throw error;
     }
-    await this.invalidate([id]);
-    return ProductResponse.of(await this.products.findOneByOrFail({ id }));
+  }
+
+  /** A PATCH with nothing to change writes nothing (and so keeps the version), but still answers its precondition. */
+  private async unchanged(id: string, allowed: '*' | number[]): Promise<Tagged<ProductResponse>> {
+    const product = await this.products.findOneBy({ id });
+    if (!product) throw new NotFoundException('No such product.');
+    if (allowed !== '*' && !allowed.includes(product.version))
+      throw new PreconditionFailedException('The product changed since the ETag you sent.');
+    return tagged(ProductResponse.of(product), product.version);
   }
 
   /** Soft delete: hidden from the catalogue, kept for the orders that reference it. */
   async deactivate(id: string): Promise<void> {
     const result = await this.products.update({ id }, { active: false });
     if (result.affected === 0) throw new NotFoundException('No such product.');
-    await this.invalidate([id]);
+    await this.cache.changed(this.products.manager, [id], { lists: true });
   }
 
-  async get(caller: Principal | undefined, id: string): Promise<ProductResponse> {
+  /** Served from the cache when warm, with the ETag of the row version it was built from. */
+  async get(caller: Principal | undefined, id: string): Promise<Tagged<ProductResponse>> {
+    const audience = audienceOf(caller);
+    const cached = await this.cache.readItem(id, audience);
+    if (cached.value) return tagged(cached.value.body, cached.value.etag.slice(1, -1));
     const product = await this.products.findOneBy({ id });
-    if (!product || (!product.active && caller?.role !== Role.Admin)) throw new NotFoundException('No such product.');
-    return ProductResponse.of(product);
+    if (!product) {
+      await this.cache.forgetItem(id, cached);
+      throw new NotFoundException('No such product.');
+    }
+    if (!product.active && audience !== 'admin') throw new NotFoundException('No such product.');
+    const body = ProductResponse.of(product);
+    await this.cache.writeItem(id, audience, cached.version, { body, etag: entityTagOf(product) });
+    return tagged(body, product.version);
   }
 
+  /**
+   * A cached page keeps only its ids; each product's body comes from its own (fresh) cache entry,
+   * and only stale ones are read again — in one query — so orders taking stock keep lists warm.
+   */
   async list(query: ProductListQuery): Promise<ProductPage> {
+    const cachedPage = await this.cache.readList(query);
+    if (cachedPage.value) return this.assemble(cachedPage.value.ids, cachedPage.value.nextCursor);
     const after = decodeCursor(query.cursor);
     const builder = this.products
       .createQueryBuilder('product')
@@ -70,11 +113,30 @@ export class ProductsService {
       .take(query.limit + 1);
     if (query.q) builder.andWhere(`lower(product.name) LIKE :pattern ESCAPE '\\'`, { pattern: `%${escapeLike(query.q.toLowerCase())}%` });
     if (after) builder.andWhere('(product.createdAt, product.id) < (:createdAt, :id)', after);
-    return toPage(await builder.getMany(), query.limit, ProductResponse.of);
+    const page: Page<ProductResponse> = toPage(await builder.getMany(), query.limit, ProductResponse.of);
+    await this.cache.writeList(query, cachedPage.version, { ids: page.data.map((product) => product.id), nextCursor: page.nextCursor });
+    return page;
   }
 
-  /** After any committed change to products (stock included): cached reads of them and of lists become stale. */
-  async invalidate(productIds: string[]): Promise<void> {
-    await this.cache.invalidate(...productIds.map(productCacheKeys.itemVersion), productCacheKeys.listVersion);
+  private async assemble(ids: string[], nextCursor: string | null): Promise<ProductPage> {
+    const cached = await this.cache.readPublicItems(ids);
+    const stale = ids.filter((_id, index) => !cached[index].value);
+    const reread = new Map<string, Product>();
+    if (stale.length > 0) {
+      for (const product of await this.products.findBy({ id: In(stale) })) reread.set(product.id, product);
+    }
+    const data: ProductResponse[] = [];
+    await Promise.all(
+      ids.map(async (id, index) => {
+        const hit = cached[index].value;
+        if (hit) return void (data[index] = hit.body);
+        const product = reread.get(id);
+        // Retired between the page being cached and now: the list version moves too, right after.
+        if (!product?.active) return;
+        data[index] = ProductResponse.of(product);
+        await this.cache.writeItem(id, 'public', cached[index].version, { body: data[index], etag: entityTagOf(product) });
+      }),
+    );
+    return { data: data.filter(Boolean), nextCursor };
   }
 }

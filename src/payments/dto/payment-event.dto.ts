@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsInt, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { PaymentOutcome, RefundReason } from '../entities/payment-ledger-entry.entity';
 
 export const PAYMENT_EVENT_TYPES = ['payment.succeeded', 'payment.failed'] as const;
 
@@ -25,6 +26,15 @@ export class PaymentEventDto {
 }
 
 export class PaymentEventResult {
-  @ApiProperty({ enum: ['processed', 'duplicate'] })
+  @ApiProperty({
+    enum: ['processed', 'duplicate'],
+    description: '`duplicate`: this eventId was recorded before; nothing changed, and outcome and reason are the first delivery’s',
+  })
   status: 'processed' | 'duplicate';
+
+  @ApiProperty({ enum: PaymentOutcome })
+  outcome: PaymentOutcome;
+
+  @ApiProperty({ enum: RefundReason, nullable: true, description: 'Why a refund is due; null otherwise' })
+  reason: RefundReason | null;
 }

@@ -31,6 +31,14 @@ export class Product {
   @Column({ type: 'boolean', default: true })
   active: boolean;
 
+  /**
+   * Raised by the `products_row_version` trigger on every UPDATE, whichever statement made it (an
+   * admin edit, an order taking stock, a cancellation giving it back): the ETag, and what `If-Match`
+   * is checked against.
+   */
+  @Column({ type: 'integer', default: 1, update: false })
+  version: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
   createdAt: Date;
 

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ConfigModule, ENVIRONMENT } from '../config/config.module';
 import type { Environment } from '../config/environment';
+import { AfterCommitSubscriber } from './after-commit';
 import { databaseOptions } from './database-options';
 import { EmbeddedPostgres } from './embedded-postgres';
 import { runMigrations } from './run-migrations';
@@ -61,5 +62,6 @@ class EmbeddedPostgresModule implements OnApplicationShutdown {
       },
     }),
   ],
+  providers: [AfterCommitSubscriber],
 })
 export class DatabaseModule {}

@@ -10,6 +10,7 @@ import { createRootLogger, PinoLoggerService, requestContext } from '../logging/
 import { Metrics } from '../metrics/metrics';
 import { CounterStore } from '../rate-limit/counter-store';
 import { registerClientRateLimit } from './client-rate-limit';
+import { answerNotModified } from './entity-tag';
 
 const BODY_LIMIT_BYTES = 100 * 1024;
 const CALLER_REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -72,6 +73,7 @@ export async function createHttpApp(rootModule: DynamicModule, env: Environment)
     // A response computed for a signed-in caller must never be stored by a shared cache.
     if ((request as { user?: unknown }).user) void reply.header('cache-control', 'no-store');
   });
+  answerNotModified(fastify);
   if (env.corsOrigins.length > 0) app.enableCors({ origin: env.corsOrigins, credentials: false });
 
   app.setGlobalPrefix('api/v1', {

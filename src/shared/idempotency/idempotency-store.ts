@@ -1,53 +1,88 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { ConflictException, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { IdempotencyClaim } from './idempotency-claim';
 
 export type IdempotencyBegin =
-  { state: 'new' } | { state: 'replay'; status: number; body: unknown } | { state: 'in-flight' } | { state: 'mismatch' };
+  | { state: 'claimed'; claim: IdempotencyClaim }
+  | { state: 'replay'; status: number; body: string }
+  | { state: 'in-flight'; retryAfterSeconds: number }
+  | { state: 'mismatch' };
 
 /** Keys older than this are forgotten: the same key then starts a new request. */
 const RETENTION = '24 hours';
 
 /**
  * Idempotency records in PostgreSQL, so every API process sees them and they survive a Redis
- * outage. The primary key (scope, key) decides races: of two concurrent first requests, one
- * inserts the record and runs; the other finds it in flight.
+ * outage. The primary key (scope, key) decides races: of two concurrent first requests, one claims
+ * the key and runs; the other finds it in flight.
+ *
+ * A claim is a lease with a token. The response is stored by {@link settle} in the handler's own
+ * transaction, fenced by that token, so "the work committed" and "the response is stored" are one
+ * fact: a crash after the commit replays, a crash before it leaves nothing. A claim whose process
+ * died is taken over once its lease has run out; the old holder, if it was only slow, then fails
+ * its fence and rolls back instead of doing the work twice.
  */
 @Injectable()
 export class IdempotencyStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  async begin(scope: string, key: string, requestHash: string): Promise<IdempotencyBegin> {
+  async begin(scope: string, key: string, requestHash: string, status: number, leaseSeconds: number): Promise<IdempotencyBegin> {
+    const token = randomUUID();
     const claimed = (await this.dataSource.query(
-      `INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($1, $2, $3)
+      `INSERT INTO idempotency_keys (user_id, key, request_hash, lease_token, lease_expires_at)
+       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
        ON CONFLICT (user_id, key) DO UPDATE
-         SET request_hash = EXCLUDED.request_hash, response_status = NULL, response_body = NULL, created_at = now()
+         SET request_hash = EXCLUDED.request_hash, lease_token = EXCLUDED.lease_token, lease_expires_at = EXCLUDED.lease_expires_at,
+             response_status = NULL, response_body = NULL, created_at = now()
          WHERE idempotency_keys.created_at < now() - interval '${RETENTION}'
+            OR (idempotency_keys.response_status IS NULL AND idempotency_keys.lease_expires_at < now())
        RETURNING 1`,
-      [scope, key, requestHash],
+      [scope, key, requestHash, token, leaseSeconds],
     )) as unknown[];
-    if (claimed.length > 0) return { state: 'new' };
+    if (claimed.length > 0) return { state: 'claimed', claim: new IdempotencyClaim(scope, key, token, status) };
     const [record] = (await this.dataSource.query(
-      `SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE user_id = $1 AND key = $2`,
+      `SELECT request_hash, response_status, response_body,
+              greatest(1, ceil(extract(epoch FROM lease_expires_at - now())))::int AS retry_after
+       FROM idempotency_keys WHERE user_id = $1 AND key = $2`,
       [scope, key],
-    )) as { request_hash: string; response_status: number | null; response_body: unknown }[];
-    if (!record) return this.begin(scope, key, requestHash);
+    )) as { request_hash: string; response_status: number | null; response_body: string | null; retry_after: number | null }[];
+    if (!record) return this.begin(scope, key, requestHash, status, leaseSeconds);
     if (record.request_hash !== requestHash) return { state: 'mismatch' };
-    if (record.response_status === null) return { state: 'in-flight' };
-    return { state: 'replay', status: record.response_status, body: record.response_body };
+    if (record.response_status === null) return { state: 'in-flight', retryAfterSeconds: record.retry_after ?? 1 };
+    return { state: 'replay', status: record.response_status, body: record.response_body ?? 'null' };
   }
 
-  async complete(scope: string, key: string, status: number, body: unknown): Promise<void> {
-    await this.dataSource.query(`UPDATE idempotency_keys SET response_status = $3, response_body = $4 WHERE user_id = $1 AND key = $2`, [
-      scope,
-      key,
-      status,
-      JSON.stringify(body ?? null),
-    ]);
+  /**
+   * Stores the response in the caller's transaction, if the claim is still this request's: commit
+   * or roll back, the work and its stored response go together. A lost lease is a 409 that rolls
+   * the work back (another request owns the key now).
+   */
+  async settle(manager: EntityManager, claim: IdempotencyClaim, body: unknown): Promise<void> {
+    const stored = (await manager.query(
+      `UPDATE idempotency_keys SET response_status = $4, response_body = $5
+       WHERE user_id = $1 AND key = $2 AND lease_token = $3 AND response_status IS NULL RETURNING 1`,
+      [claim.scope, claim.key, claim.token, claim.status, JSON.stringify(body ?? null)],
+    )) as [unknown[], number];
+    if (stored[0].length === 0) throw new ConflictException('This Idempotency-Key was taken over by a retry after its lease ran out.');
+    claim.settled = true;
   }
 
-  /** The request failed: forget the key so the client's retry runs again. */
-  async release(scope: string, key: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND response_status IS NULL`, [scope, key]);
+  /** For a handler that did not store its response itself: stored on its own, after the work. */
+  async settleAlone(claim: IdempotencyClaim, body: unknown): Promise<void> {
+    await this.settle(this.dataSource.manager, claim, body);
+  }
+
+  /**
+   * The request failed: free the key so the client's retry runs again. Only a claim this request
+   * still holds and that has no stored response is freed — a response committed with the work is
+   * never released, even if the commit's acknowledgement was lost.
+   */
+  async release(claim: IdempotencyClaim): Promise<void> {
+    await this.dataSource.query(
+      `DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND lease_token = $3 AND response_status IS NULL`,
+      [claim.scope, claim.key, claim.token],
+    );
   }
 
   async purgeExpired(): Promise<void> {
