@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { migrations } from '../src/shared/database/migrations';
 // @ts-expect-error -- plain ESM helper shared with `npm run cluster`
 import { startCluster } from '../scripts/cluster/cluster.mjs';
 import { TEST_ADMIN, TEST_JWT_SECRET, uniqueRedisPrefix, withAdmin } from './support/app';
@@ -79,7 +80,7 @@ describe('Several processes behave as one API', () => {
     const client = new Client({ connectionString: database.url });
     await client.connect();
     try {
-      expect((await client.query(`SELECT count(*)::int AS n FROM migrations`)).rows[0].n).toBe(3);
+      expect((await client.query(`SELECT count(*)::int AS n FROM migrations`)).rows[0].n).toBe(migrations.length);
       expect((await client.query(`SELECT count(*)::int AS n FROM users WHERE role = 'admin'`)).rows[0].n).toBe(1);
     } finally {
       await client.end();

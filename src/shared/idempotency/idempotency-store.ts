@@ -9,6 +9,12 @@ export type IdempotencyBegin =
   | { state: 'in-flight'; retryAfterSeconds: number }
   | { state: 'mismatch' };
 
+/**
+ * When a claim's lease ends. Claims made before leases existed (a v1 process, also during a rolling
+ * deploy) have none: they get the longest lease a claim can have, counted from their creation.
+ */
+const LEASE_END = (table: string) => `coalesce(${table}.lease_expires_at, ${table}.created_at + interval '30 seconds')`;
+
 /** Keys older than this are forgotten: the same key then starts a new request. */
 const RETENTION = '24 hours';
 
@@ -36,14 +42,14 @@ export class IdempotencyStore {
          SET request_hash = EXCLUDED.request_hash, lease_token = EXCLUDED.lease_token, lease_expires_at = EXCLUDED.lease_expires_at,
              response_status = NULL, response_body = NULL, created_at = now()
          WHERE idempotency_keys.created_at < now() - interval '${RETENTION}'
-            OR (idempotency_keys.response_status IS NULL AND idempotency_keys.lease_expires_at < now())
+            OR (idempotency_keys.response_status IS NULL AND ${LEASE_END('idempotency_keys')} < now())
        RETURNING 1`,
       [scope, key, requestHash, token, leaseSeconds],
     )) as unknown[];
     if (claimed.length > 0) return { state: 'claimed', claim: new IdempotencyClaim(scope, key, token, status) };
     const [record] = (await this.dataSource.query(
       `SELECT request_hash, response_status, response_body,
-              greatest(1, ceil(extract(epoch FROM lease_expires_at - now())))::int AS retry_after
+              greatest(1, ceil(extract(epoch FROM ${LEASE_END('idempotency_keys')} - now())))::int AS retry_after
        FROM idempotency_keys WHERE user_id = $1 AND key = $2`,
       [scope, key],
     )) as { request_hash: string; response_status: number | null; response_body: string | null; retry_after: number | null }[];

@@ -24,8 +24,8 @@ export class ProductVersionsAndIdempotencyLeases1764040400000 implements Migrati
     );
 
     // A claim is a lease: a key whose process died is taken over once lease_expires_at passes, and
-    // lease_token fences the old holder out. Keys claimed before this migration have neither and
-    // count as expired, which is what they are after a deploy.
+    // lease_token fences the old holder out. Keys claimed before this migration (or by a v1 process
+    // during a rolling deploy) have neither: IdempotencyStore gives them 30 s from created_at.
     await queryRunner.query(`ALTER TABLE idempotency_keys ADD lease_token uuid, ADD lease_expires_at timestamptz`);
     // The stored response is replayed byte for byte: text keeps the key order jsonb would sort.
     await queryRunner.query(`ALTER TABLE idempotency_keys ALTER COLUMN response_body TYPE text USING response_body::text`);
