@@ -91,6 +91,7 @@ describe('HTTP conventions', () => {
 
   it('GET /metrics exposes request counts by route template, latency, pool, cache, queue and outbox series', async () => {
     await api.request({ url: '/api/v1/users/00000000-0000-4000-8000-000000000000' });
+    await api.request({ url: '/api/v1/products/00000000-0000-4000-8000-000000000000' });
     const response = await api.request({ url: '/metrics' });
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toContain('text/plain');
@@ -98,7 +99,8 @@ describe('HTTP conventions', () => {
     expect(response.text).toContain('http_request_duration_seconds_bucket');
     for (const series of [
       'db_pool_connections{state="in_use"}',
-      'cache_requests{result="hit"}',
+      'cache_requests{cache="product",result="miss"}',
+      'cache_errors',
       'queue_jobs{queue="mail",state="waiting"}',
       'outbox_jobs',
       'process_cpu_seconds_total',

@@ -44,9 +44,11 @@ const keys = {
 export class ProductCache {
   constructor(private readonly cache: VersionedCache) {}
 
-  readItem(id: string, audience: Audience): Promise<VersionedRead<CachedProduct>> {
+  async readItem(id: string, audience: Audience): Promise<VersionedRead<CachedProduct>> {
     const { key, versionKey } = keys.item(id, audience);
-    return this.cache.read<CachedProduct>(key, versionKey);
+    const read = await this.cache.read<CachedProduct>(key, versionKey);
+    this.cache.count('product', read.value !== undefined);
+    return read;
   }
 
   writeItem(id: string, audience: Audience, version: string, product: CachedProduct): Promise<void> {
@@ -66,6 +68,11 @@ export class ProductCache {
   readList(query: ProductListQuery): Promise<VersionedRead<CachedListPage>> {
     const { key, versionKey } = keys.list(query);
     return this.cache.read<CachedListPage>(key, versionKey);
+  }
+
+  /** A list read is a hit only when the page and every product on it came from the cache. */
+  countListRead(hit: boolean): void {
+    this.cache.count('product_list', hit);
   }
 
   writeList(query: ProductListQuery, version: string, page: CachedListPage): Promise<void> {

@@ -104,6 +104,7 @@ export class ProductsService {
   async list(query: ProductListQuery): Promise<ProductPage> {
     const cachedPage = await this.cache.readList(query);
     if (cachedPage.value) return this.assemble(cachedPage.value.ids, cachedPage.value.nextCursor);
+    this.cache.countListRead(false);
     const after = decodeCursor(query.cursor);
     const builder = this.products
       .createQueryBuilder('product')
@@ -121,6 +122,7 @@ export class ProductsService {
   private async assemble(ids: string[], nextCursor: string | null): Promise<ProductPage> {
     const cached = await this.cache.readPublicItems(ids);
     const stale = ids.filter((_id, index) => !cached[index].value);
+    this.cache.countListRead(stale.length === 0);
     const reread = new Map<string, Product>();
     if (stale.length > 0) {
       for (const product of await this.products.findBy({ id: In(stale) })) reread.set(product.id, product);

@@ -46,7 +46,7 @@ export class UsersService {
 
   /** The caller's own profile; read on every `GET /users/me`, so it is cached and invalidated on change. */
   async profile(caller: Principal): Promise<UserResponse> {
-    const cached = await this.cache.get<UserResponse>(profileKey(caller.id));
+    const cached = await this.cache.get<UserResponse>('profile', profileKey(caller.id));
     if (cached) return cached;
     const user = await this.findById(caller.id);
     if (!user) throw new NotFoundException('This account no longer exists.');

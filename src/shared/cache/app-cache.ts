@@ -10,21 +10,19 @@ import type { Cache } from 'cache-manager';
 export class AppCache {
   private readonly logger = new Logger(AppCache.name);
   private lastFailureLogged = 0;
-  readonly stats = { hits: 0, misses: 0, errors: 0 };
+  /** Lookups per named cache (`profile`, `product`, …), and failures of any kind. */
+  readonly stats = { lookups: new Map<string, { hits: number; misses: number }>(), errors: 0 };
 
   constructor(@Inject(CACHE_MANAGER) private readonly cache: Cache) {}
 
-  async get<T>(key: string): Promise<T | undefined> {
+  /** A lookup counted as a hit or a miss of the cache named `cacheName`. */
+  async get<T>(cacheName: string, key: string): Promise<T | undefined> {
     try {
       const value = await this.cache.get<T>(key);
-      if (value === undefined || value === null) {
-        this.stats.misses += 1;
-        return undefined;
-      }
-      this.stats.hits += 1;
-      return value;
+      this.count(cacheName, value !== undefined && value !== null);
+      return value ?? undefined;
     } catch (error) {
-      this.stats.misses += 1;
+      this.count(cacheName, false);
       this.failed(error);
       return undefined;
     }
@@ -40,9 +38,11 @@ export class AppCache {
     }
   }
 
-  count(hit: boolean): void {
-    if (hit) this.stats.hits += 1;
-    else this.stats.misses += 1;
+  count(cacheName: string, hit: boolean): void {
+    let counts = this.stats.lookups.get(cacheName);
+    if (!counts) this.stats.lookups.set(cacheName, (counts = { hits: 0, misses: 0 }));
+    if (hit) counts.hits += 1;
+    else counts.misses += 1;
   }
 
   async set<T>(key: string, value: T, ttlMs: number): Promise<void> {

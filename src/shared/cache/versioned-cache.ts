@@ -31,11 +31,15 @@ export class VersionedCache {
 
   async read<T>(key: string, versionKey: string): Promise<VersionedRead<T>> {
     const [read] = await this.readMany<T>([{ key, versionKey }]);
-    this.cache.count(read.value !== undefined);
     return read;
   }
 
-  /** Several entries in one round trip (plus one more if some versions must be created). Not counted as hits or misses. */
+  /** Counts a lookup of the cache named `cacheName` (`cache_requests` in the metrics). */
+  count(cacheName: string, hit: boolean): void {
+    this.cache.count(cacheName, hit);
+  }
+
+  /** Several entries in one round trip (plus one more if some versions must be created). */
   async readMany<T>(entries: { key: string; versionKey: string }[]): Promise<VersionedRead<T>[]> {
     const found = await this.cache.getMany<Versioned<T> | string>([...entries.map((e) => e.key), ...entries.map((e) => e.versionKey)]);
     const reads = entries.map((_entry, index): VersionedRead<T> => {

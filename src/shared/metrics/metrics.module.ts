@@ -44,11 +44,15 @@ export class MetricsModule implements OnModuleInit {
     });
     if (this.cache) {
       const stats = this.cache.stats;
-      this.metrics.gauge('cache_requests', 'Cache lookups since start, by result (hit, miss, error)', ['result'], (gauge) => {
-        gauge.set({ result: 'hit' }, stats.hits);
-        gauge.set({ result: 'miss' }, stats.misses);
-        gauge.set({ result: 'error' }, stats.errors);
+      this.metrics.gauge('cache_requests', 'Cache lookups since start, by cache and result (hit, miss)', ['cache', 'result'], (gauge) => {
+        for (const [cache, counts] of stats.lookups) {
+          gauge.set({ cache, result: 'hit' }, counts.hits);
+          gauge.set({ cache, result: 'miss' }, counts.misses);
+        }
       });
+      this.metrics.gauge('cache_errors', 'Cache commands that failed since start (each read as a miss)', [], (gauge) =>
+        gauge.set(stats.errors),
+      );
     }
   }
 }
