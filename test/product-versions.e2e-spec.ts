@@ -213,7 +213,7 @@ describe('Product versions, conditional requests and cache invalidation', () => 
   });
 
   it('leaves nothing in Redis for reads of products that do not exist', async () => {
-    const pattern = `${redisPrefix}:cache::products:item:*`;
+    const pattern = `${redisPrefix}:cache::products:*`;
     const before = (await redis.keys(pattern)).length;
     for (let i = 0; i < 20; i += 1) {
       const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;

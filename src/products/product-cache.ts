@@ -9,7 +9,8 @@ export type Audience = 'admin' | 'public';
 
 export interface CachedProduct {
   body: ProductResponse;
-  etag: string;
+  /** The row version the body was built from: its ETag. */
+  version: number;
 }
 
 /** A cached list page holds the ids in order, not the products: their bodies come from the items' own entries. */
@@ -21,13 +22,18 @@ export interface CachedListPage {
 const ITEM_TTL_MS = 300_000;
 const LIST_TTL_MS = 30_000;
 
+/**
+ * Entry keys carry the shape of what they hold (`e2`: pages of ids, items with their version), so
+ * a process of an earlier release, during a rolling deploy, never reads what this one wrote or the
+ * other way round. Version keys are shared across releases: a write on either invalidates both.
+ */
 const keys = {
   itemVersion: (id: string) => `products:item:${id}:version`,
-  item: (id: string, audience: Audience) => ({ key: `products:item:${id}:${audience}`, versionKey: keys.itemVersion(id) }),
+  item: (id: string, audience: Audience) => ({ key: `products:e2:item:${id}:${audience}`, versionKey: keys.itemVersion(id) }),
   listVersion: 'products:list:version',
   list({ limit, cursor, q }: ProductListQuery) {
     const normalised = new URLSearchParams({ limit: String(limit), cursor: cursor ?? '', q: q ?? '' }).toString();
-    return { key: `products:list:${normalised}`, versionKey: keys.listVersion };
+    return { key: `products:e2:list:${normalised}`, versionKey: keys.listVersion };
   },
 };
 

@@ -14,7 +14,6 @@ import { Audience, ProductCache } from './product-cache';
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${char}`);
 const audienceOf = (caller: Principal | undefined): Audience => (caller?.role === Role.Admin ? 'admin' : 'public');
-const entityTagOf = (product: Product) => `"${product.version}"`;
 
 @Injectable()
 export class ProductsService {
@@ -85,7 +84,7 @@ export class ProductsService {
   async get(caller: Principal | undefined, id: string): Promise<Tagged<ProductResponse>> {
     const audience = audienceOf(caller);
     const cached = await this.cache.readItem(id, audience);
-    if (cached.value) return tagged(cached.value.body, cached.value.etag.slice(1, -1));
+    if (cached.value) return tagged(cached.value.body, cached.value.version);
     const product = await this.products.findOneBy({ id });
     if (!product) {
       await this.cache.forgetItem(id, cached);
@@ -93,7 +92,7 @@ export class ProductsService {
     }
     if (!product.active && audience !== 'admin') throw new NotFoundException('No such product.');
     const body = ProductResponse.of(product);
-    await this.cache.writeItem(id, audience, cached.version, { body, etag: entityTagOf(product) });
+    await this.cache.writeItem(id, audience, cached.version, { body, version: product.version });
     return tagged(body, product.version);
   }
 
@@ -136,7 +135,7 @@ export class ProductsService {
         // Retired between the page being cached and now: the list version moves too, right after.
         if (!product?.active) return;
         data[index] = ProductResponse.of(product);
-        await this.cache.writeItem(id, 'public', cached[index].version, { body: data[index], etag: entityTagOf(product) });
+        await this.cache.writeItem(id, 'public', cached[index].version, { body: data[index], version: product.version });
       }),
     );
     return { data: data.filter(Boolean), nextCursor };
