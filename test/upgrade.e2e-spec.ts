@@ -201,7 +201,7 @@ describe('Upgrading a v1 database that holds data', () => {
       const applied = await runMigrations(db);
       expect(applied.map((migration) => migration.name)).toEqual([
         'PaymentsLedger1764040300000',
-        'ProductVersionsAndIdempotencyLeases1764040400000',
+        'ProductVersionsAndReplayableResponses1764040400000',
       ]);
     });
 
@@ -246,9 +246,9 @@ describe('Upgrading a v1 database that holds data', () => {
       expect(await count('payment_refunds')).toBe(0);
     });
 
-    it('keeps the idempotency keys: the stored response as text of the same JSON, and no lease on the one in flight', async () => {
+    it('keeps the idempotency keys: the stored response as text of the same JSON, the one in flight as it was', async () => {
       const keys = (await db.query(
-        `SELECT key, user_id, request_hash, response_status, response_body, lease_token, lease_expires_at, to_jsonb(created_at) AS created_at
+        `SELECT key, user_id, request_hash, response_status, response_body, to_jsonb(created_at) AS created_at
          FROM idempotency_keys ORDER BY key`,
       )) as Row[];
       expect((await columnsOf('idempotency_keys')).response_body).toBe('text');
@@ -261,8 +261,6 @@ describe('Upgrading a v1 database that holds data', () => {
         request_hash: completedBefore.request_hash,
         response_status: 201,
         created_at: completedBefore.created_at,
-        lease_token: null,
-        lease_expires_at: null,
       });
       expect(typeof completed.response_body).toBe('string');
       expect(JSON.parse(completed.response_body as string)).toEqual(completedResponse);
@@ -273,8 +271,6 @@ describe('Upgrading a v1 database that holds data', () => {
         response_status: null,
         response_body: null,
         created_at: inFlightBefore.created_at,
-        lease_token: null,
-        lease_expires_at: null,
       });
     });
 
@@ -493,7 +489,6 @@ describe('Upgrading a v1 database that holds data', () => {
       expect(await db.query(`SELECT to_regclass('payment_ledger') AS t`)).toEqual([{ t: null }]);
       expect(await columnsOf('products')).not.toHaveProperty('version');
       expect(await columnsOf('idempotency_keys')).toMatchObject({ response_body: 'jsonb' });
-      expect(await columnsOf('idempotency_keys')).not.toHaveProperty('lease_token');
 
       const events = await snapshot('payment_events', 'received_at');
       // The store's own entry carries a stand-in event id while v1's schema needs one.
@@ -524,9 +519,7 @@ describe('Upgrading a v1 database that holds data', () => {
       expect(ledger.find((entry) => entry.event_id === 'evt-while-down')).toMatchObject({ outcome: 'ignored', reason: null });
       expect(await snapshot('payment_refunds', 'ledger_entry_id')).toEqual(beforeRoundTrip.payment_refunds);
       const keys = await snapshot('idempotency_keys', 'key');
-      expect(without(keys, 'response_body', 'lease_token', 'lease_expires_at')).toEqual(
-        without(beforeRoundTrip.idempotency_keys, 'response_body', 'lease_token', 'lease_expires_at'),
-      );
+      expect(without(keys, 'response_body')).toEqual(without(beforeRoundTrip.idempotency_keys, 'response_body'));
       for (const [index, key] of keys.entries()) {
         const original = beforeRoundTrip.idempotency_keys[index].response_body as string | null;
         expect(key.response_body === null ? null : JSON.parse(key.response_body as string)).toEqual(

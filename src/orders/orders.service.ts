@@ -32,16 +32,16 @@ export class OrdersService {
   ) {}
 
   /**
-   * One transaction: take the stock (ProductStock locks, prices and checks every line, and takes
-   * nothing unless all can be served), insert the order with its lines, and — for a request with an
-   * Idempotency-Key — store the response. A crash or a lost connection after the commit leaves an
-   * order whose response a retry replays; before it, nothing at all.
+   * One transaction: claim the Idempotency-Key if there is one, take the stock (ProductStock locks,
+   * prices and checks every line, and takes nothing unless all can be served), insert the order
+   * with its lines, store the response for the key. A crash or a lost connection after the commit
+   * leaves an order whose response a retry replays; before it, nothing at all.
    */
   async create(caller: Principal, dto: CreateOrderDto, idempotency?: IdempotencyClaim): Promise<OrderResponse> {
     const productIds = dto.items.map((item) => item.productId);
     if (new Set(productIds).size !== productIds.length) throw new BadRequestException('Each product may appear in one line only.');
     const id = randomUUID();
-    return this.dataSource.transaction(async (manager) => {
+    return this.idempotency.transaction(idempotency, async (manager) => {
       const reservation = await this.stock.reserve(manager, dto.items);
       if (!reservation.ok) throw this.whyNotCreated(dto, reservation.lines);
       const totalCents = reservation.lines.reduce((total, line) => total + line.lineTotalCents, 0);
@@ -87,7 +87,6 @@ export class OrdersService {
           ),
         }),
       );
-      if (idempotency) await this.idempotency.settle(manager, idempotency, response);
       return response;
     });
   }

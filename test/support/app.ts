@@ -44,7 +44,7 @@ export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long'
 export async function startApp(variables: Variables): Promise<TestApp> {
   const env = loadEnvironment({
     NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     JWT_SECRET: TEST_JWT_SECRET,
     REDIS_URL: TEST_REDIS_URL,
     RATE_LIMIT_PER_IP: '0',

@@ -37,7 +37,6 @@ export interface Environment {
   workerShutdownGraceMs: number;
   workerLockDurationMs: number;
   orderSweepIntervalMs: number;
-  idempotencyLeaseSeconds: number;
 }
 
 export class ConfigurationError extends Error {
@@ -160,8 +159,6 @@ export function loadEnvironment(raw: RawEnv = process.env): Environment {
     workerShutdownGraceMs: integer('WORKER_SHUTDOWN_GRACE_MS', 25_000, 0, 600_000),
     workerLockDurationMs: integer('WORKER_LOCK_DURATION_MS', 30_000, 500, 600_000),
     orderSweepIntervalMs: integer('ORDER_SWEEP_INTERVAL_MS', 10_000, 100, 3_600_000),
-    // The contract caps it at 30 s: how long a retry may be refused after the process holding its key died.
-    idempotencyLeaseSeconds: integer('IDEMPOTENCY_LEASE_SECONDS', 30, 1, 30),
   };
   if (problems.length > 0) throw new ConfigurationError(problems);
   return environment;

@@ -22,6 +22,9 @@ export function databaseOptions({ url, poolSize }: DatabaseConnection): DataSour
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
       application_name: 'orderly',
+      // A transaction whose process went silent (crashed host, partition) is ended by PostgreSQL
+      // after this long, releasing its row locks and Idempotency-Key claims. Ours never idle that long.
+      idle_in_transaction_session_timeout: 30_000,
     },
   };
 }

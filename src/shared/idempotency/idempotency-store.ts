@@ -1,94 +1,101 @@
-import { ConflictException, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { ConflictException, Injectable, UnprocessableEntityException } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { IdempotencyClaim } from './idempotency-claim';
 
-export type IdempotencyBegin =
-  | { state: 'claimed'; claim: IdempotencyClaim }
-  | { state: 'replay'; status: number; body: string }
-  | { state: 'in-flight'; retryAfterSeconds: number }
-  | { state: 'mismatch' };
-
-/**
- * When a claim's lease ends. Claims made before leases existed (a v1 process, also during a rolling
- * deploy) have none: they get the longest lease a claim can have, counted from their creation.
- */
-const LEASE_END = (table: string) => `coalesce(${table}.lease_expires_at, ${table}.created_at + interval '30 seconds')`;
-
 /** Keys older than this are forgotten: the same key then starts a new request. */
 const RETENTION = '24 hours';
+/**
+ * A record without a response was left by a v1 process (which claimed before working); after this
+ * long its claim is treated as abandoned, even during a rolling deploy.
+ */
+const V1_CLAIM_LEASE = '30 seconds';
+
+/** The key was already answered: the stored response is replayed, and the work in progress is rolled back. */
+export class IdempotentReplay extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+  ) {
+    super('This Idempotency-Key was already answered.');
+  }
+}
+
+export class IdempotencyKeyInFlightException extends ConflictException {
+  readonly retryAfterSeconds = 1;
+
+  constructor() {
+    super('A request with this Idempotency-Key is still in progress.');
+  }
+}
+
+interface StoredKey {
+  held: boolean;
+  request_hash: string | null;
+  response_status: number | null;
+  response_body: string | null;
+  expired: boolean | null;
+  abandoned: boolean | null;
+}
 
 /**
- * Idempotency records in PostgreSQL, so every API process sees them and they survive a Redis
- * outage. The primary key (scope, key) decides races: of two concurrent first requests, one claims
- * the key and runs; the other finds it in flight.
+ * Idempotency keys in PostgreSQL, claimed and answered inside the transaction that does the work.
  *
- * A claim is a lease with a token. The response is stored by {@link settle} in the handler's own
- * transaction, fenced by that token, so "the work committed" and "the response is stored" are one
- * fact: a crash after the commit replays, a crash before it leaves nothing. A claim whose process
- * died is taken over once its lease has run out; the old holder, if it was only slow, then fails
- * its fence and rolls back instead of doing the work twice.
+ * The claim is a transaction-scoped advisory lock on (caller, key): a concurrent request with the
+ * same key cannot take it and is told 409 at once; the record — request hash and response — is
+ * inserted in the same transaction as the work. So the work and its stored response commit
+ * together or not at all: a crash or a lost connection after the commit replays, one before it
+ * leaves nothing. A claim lives exactly as long as its transaction: PostgreSQL ends it the moment
+ * the process holding it dies (its connection closes), or after `idle_in_transaction_session_timeout`
+ * (30 s, `database-options.ts`) if the process went silent instead.
  */
 @Injectable()
 export class IdempotencyStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  async begin(scope: string, key: string, requestHash: string, status: number, leaseSeconds: number): Promise<IdempotencyBegin> {
-    const token = randomUUID();
-    const claimed = (await this.dataSource.query(
-      `INSERT INTO idempotency_keys (user_id, key, request_hash, lease_token, lease_expires_at)
-       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
-       ON CONFLICT (user_id, key) DO UPDATE
-         SET request_hash = EXCLUDED.request_hash, lease_token = EXCLUDED.lease_token, lease_expires_at = EXCLUDED.lease_expires_at,
-             response_status = NULL, response_body = NULL, created_at = now()
-         WHERE idempotency_keys.created_at < now() - interval '${RETENTION}'
-            OR (idempotency_keys.response_status IS NULL AND ${LEASE_END('idempotency_keys')} < now())
-       RETURNING 1`,
-      [scope, key, requestHash, token, leaseSeconds],
-    )) as unknown[];
-    if (claimed.length > 0) return { state: 'claimed', claim: new IdempotencyClaim(scope, key, token, status) };
-    const [record] = (await this.dataSource.query(
-      `SELECT request_hash, response_status, response_body,
-              greatest(1, ceil(extract(epoch FROM ${LEASE_END('idempotency_keys')} - now())))::int AS retry_after
-       FROM idempotency_keys WHERE user_id = $1 AND key = $2`,
-      [scope, key],
-    )) as { request_hash: string; response_status: number | null; response_body: string | null; retry_after: number | null }[];
-    if (!record) return this.begin(scope, key, requestHash, status, leaseSeconds);
-    if (record.request_hash !== requestHash) return { state: 'mismatch' };
-    if (record.response_status === null) return { state: 'in-flight', retryAfterSeconds: record.retry_after ?? 1 };
-    return { state: 'replay', status: record.response_status, body: record.response_body ?? 'null' };
+  /** Runs `work` in a transaction that claims `claim`'s key first and stores the response with the work. */
+  async transaction<T>(claim: IdempotencyClaim | undefined, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      if (claim) await this.claim(manager, claim);
+      const response = await work(manager);
+      if (claim) await this.record(manager, claim, response);
+      return response;
+    });
+  }
+
+  /** Takes the key for this transaction, or throws why not: replay, another body (422), in flight (409). */
+  private async claim(manager: EntityManager, claim: IdempotencyClaim): Promise<void> {
+    const [stored] = (await manager.query(
+      `SELECT pg_try_advisory_xact_lock(hashtext($1::uuid::text), hashtext($2)) AS held, k.request_hash, k.response_status, k.response_body,
+              k.created_at < now() - interval '${RETENTION}' AS expired, k.created_at < now() - interval '${V1_CLAIM_LEASE}' AS abandoned
+       FROM (VALUES (1)) AS one LEFT JOIN idempotency_keys k ON k.user_id = $1 AND k.key = $2`,
+      [claim.scope, claim.key],
+    )) as StoredKey[];
+    if (!stored.held) throw new IdempotencyKeyInFlightException();
+    if (stored.request_hash === null || stored.expired) return;
+    if (stored.request_hash !== claim.requestHash) {
+      throw new UnprocessableEntityException('This Idempotency-Key was already used with a different request body.');
+    }
+    if (stored.response_status !== null) throw new IdempotentReplay(stored.response_status, stored.response_body ?? 'null');
+    if (!stored.abandoned) throw new IdempotencyKeyInFlightException();
   }
 
   /**
-   * Stores the response in the caller's transaction, if the claim is still this request's: commit
-   * or roll back, the work and its stored response go together. A lost lease is a 409 that rolls
-   * the work back (another request owns the key now).
+   * Stores the response with the work. A record committed by a request that held the key just
+   * before this one took it (the claim's lookup could not see it yet) wins: this one rolls back
+   * and its client, retrying, gets that response.
    */
-  async settle(manager: EntityManager, claim: IdempotencyClaim, body: unknown): Promise<void> {
+  private async record(manager: EntityManager, claim: IdempotencyClaim, body: unknown): Promise<void> {
     const stored = (await manager.query(
-      `UPDATE idempotency_keys SET response_status = $4, response_body = $5
-       WHERE user_id = $1 AND key = $2 AND lease_token = $3 AND response_status IS NULL RETURNING 1`,
-      [claim.scope, claim.key, claim.token, claim.status, JSON.stringify(body ?? null)],
-    )) as [unknown[], number];
-    if (stored[0].length === 0) throw new ConflictException('This Idempotency-Key was taken over by a retry after its lease ran out.');
-    claim.settled = true;
-  }
-
-  /** For a handler that did not store its response itself: stored on its own, after the work. */
-  async settleAlone(claim: IdempotencyClaim, body: unknown): Promise<void> {
-    await this.settle(this.dataSource.manager, claim, body);
-  }
-
-  /**
-   * The request failed: free the key so the client's retry runs again. Only a claim this request
-   * still holds and that has no stored response is freed — a response committed with the work is
-   * never released, even if the commit's acknowledgement was lost.
-   */
-  async release(claim: IdempotencyClaim): Promise<void> {
-    await this.dataSource.query(
-      `DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND lease_token = $3 AND response_status IS NULL`,
-      [claim.scope, claim.key, claim.token],
-    );
+      `INSERT INTO idempotency_keys (user_id, key, request_hash, response_status, response_body) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (user_id, key) DO UPDATE
+         SET request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status,
+             response_body = EXCLUDED.response_body, created_at = now()
+         WHERE idempotency_keys.response_status IS NULL OR idempotency_keys.created_at < now() - interval '${RETENTION}'
+       RETURNING 1`,
+      [claim.scope, claim.key, claim.requestHash, claim.status, JSON.stringify(body ?? null)],
+    )) as unknown[];
+    if (stored.length === 0) throw new IdempotencyKeyInFlightException();
+    claim.recorded = true;
   }
 
   async purgeExpired(): Promise<void> {

@@ -1,23 +1,19 @@
 import {
   BadRequestException,
   CallHandler,
-  ConflictException,
   ExecutionContext,
   HttpStatus,
-  Inject,
   Injectable,
+  InternalServerErrorException,
   NestInterceptor,
-  UnprocessableEntityException,
 } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
-import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
-import { ENVIRONMENT } from '../config/config.module';
-import type { Environment } from '../config/environment';
+import { catchError, map, Observable, of, throwError } from 'rxjs';
 import { IDEMPOTENCY_CLAIM, IdempotencyClaim } from './idempotency-claim';
-import { IdempotencyStore } from './idempotency-store';
+import { IdempotencyKeyInFlightException, IdempotentReplay } from './idempotency-store';
 
 /** JSON with sorted keys, so the same body hashes the same whatever the key order. */
 function canonicalJson(value: unknown): string {
@@ -34,21 +30,16 @@ function canonicalJson(value: unknown): string {
 type KeyedRequest = FastifyRequest & { user?: { id: string }; [IDEMPOTENCY_CLAIM]?: IdempotencyClaim };
 
 /**
- * Claims the caller's `Idempotency-Key` before the handler runs and answers replays, mismatches
- * and requests still in flight without running it. A handler that takes the claim
- * (`@ClaimedIdempotencyKey()`) stores its response in its own transaction; for one that does not,
- * the response is stored here after the handler returned — correct, but a crash in between leaves
- * the key held until its lease runs out.
+ * Hands the caller's `Idempotency-Key` to the handler as an `IdempotencyClaim`, which its service
+ * claims and answers inside its own transaction (`IdempotencyStore.transaction`). Here, a key
+ * already answered becomes the replay of the stored response, byte for byte, and a handler that
+ * did not store its response is a programming error, refused loudly.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(
-    private readonly store: IdempotencyStore,
-    private readonly reflector: Reflector,
-    @Inject(ENVIRONMENT) private readonly env: Environment,
-  ) {}
+  constructor(private readonly reflector: Reflector) {}
 
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<KeyedRequest>();
     const key = request.headers['idempotency-key'];
     if (key === undefined) return next.handle();
@@ -59,28 +50,27 @@ export class IdempotencyInterceptor implements NestInterceptor {
       .update(`${request.method} ${request.routeOptions.url}\n${canonicalJson(request.params)}\n${canonicalJson(request.body)}`)
       .digest('hex');
     const status = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
-    const begun = await this.store.begin(request.user!.id, key, requestHash, status, this.env.idempotencyLeaseSeconds);
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
-    switch (begun.state) {
-      case 'replay':
-        // The stored JSON goes out byte for byte; the handler's status is the stored one.
-        void reply.header('idempotent-replayed', 'true').header('content-type', 'application/json; charset=utf-8');
-        return from([begun.body]);
-      case 'in-flight':
-        void reply.header('retry-after', String(begun.retryAfterSeconds));
-        throw new ConflictException('A request with this Idempotency-Key is still in progress.');
-      case 'mismatch':
-        throw new UnprocessableEntityException('This Idempotency-Key was already used with a different request body.');
-    }
-    const claim = begun.claim;
+    const claim = new IdempotencyClaim(request.user!.id, key, requestHash, status);
     request[IDEMPOTENCY_CLAIM] = claim;
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
     return next.handle().pipe(
-      mergeMap(async (body) => {
-        if (!claim.settled) await this.store.settleAlone(claim, body);
+      map((body) => {
+        if (!claim.recorded) {
+          throw new InternalServerErrorException(
+            `${context.getClass().name}.${context.getHandler().name} did not store its idempotent response.`,
+          );
+        }
         return body;
       }),
-      // If freeing the key fails too (database gone), its lease frees it.
-      catchError((error: unknown) => from(this.store.release(claim).catch(() => undefined)).pipe(mergeMap(() => throwError(() => error)))),
+      catchError((error: unknown) => {
+        if (error instanceof IdempotentReplay) {
+          // The stored JSON goes out as it was sent; the status is the handler's, which is the stored one.
+          void reply.header('idempotent-replayed', 'true').header('content-type', 'application/json; charset=utf-8');
+          return of(error.body);
+        }
+        if (error instanceof IdempotencyKeyInFlightException) void reply.header('retry-after', String(error.retryAfterSeconds));
+        return throwError(() => error);
+      }),
     );
   }
 }

@@ -2,7 +2,7 @@ import { Accounts1764040000000 } from './1764040000000-accounts';
 import { OutboxAndPasswordResets1764040100000 } from './1764040100000-outbox-and-password-resets';
 import { Commerce1764040200000 } from './1764040200000-commerce';
 import { PaymentsLedger1764040300000 } from './1764040300000-payments-ledger';
-import { ProductVersionsAndIdempotencyLeases1764040400000 } from './1764040400000-product-versions-and-idempotency-leases';
+import { ProductVersionsAndReplayableResponses1764040400000 } from './1764040400000-product-versions-and-replayable-responses';
 
 /** Listed explicitly (not globbed) so the same list works from `dist/` and from the test runner. */
 export const migrations = [
@@ -10,5 +10,5 @@ export const migrations = [
   OutboxAndPasswordResets1764040100000,
   Commerce1764040200000,
   PaymentsLedger1764040300000,
-  ProductVersionsAndIdempotencyLeases1764040400000,
+  ProductVersionsAndReplayableResponses1764040400000,
 ];

@@ -2,10 +2,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Generated (`npm run migration:generate`) for `products.version`; the trigger and the
- * idempotency columns are hand-written, since TypeORM models neither (idempotency_keys has no entity).
+ * idempotency column's type are hand-written, since TypeORM models neither (idempotency_keys has no entity).
  */
-export class ProductVersionsAndIdempotencyLeases1764040400000 implements MigrationInterface {
-  name = 'ProductVersionsAndIdempotencyLeases1764040400000';
+export class ProductVersionsAndReplayableResponses1764040400000 implements MigrationInterface {
+  name = 'ProductVersionsAndReplayableResponses1764040400000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE "products" ADD "version" integer NOT NULL DEFAULT '1'`);
@@ -23,17 +23,12 @@ export class ProductVersionsAndIdempotencyLeases1764040400000 implements Migrati
       `CREATE TRIGGER products_row_version BEFORE UPDATE ON products FOR EACH ROW EXECUTE FUNCTION products_row_version()`,
     );
 
-    // A claim is a lease: a key whose process died is taken over once lease_expires_at passes, and
-    // lease_token fences the old holder out. Keys claimed before this migration (or by a v1 process
-    // during a rolling deploy) have neither: IdempotencyStore gives them 30 s from created_at.
-    await queryRunner.query(`ALTER TABLE idempotency_keys ADD lease_token uuid, ADD lease_expires_at timestamptz`);
     // The stored response is replayed byte for byte: text keeps the key order jsonb would sort.
     await queryRunner.query(`ALTER TABLE idempotency_keys ALTER COLUMN response_body TYPE text USING response_body::text`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE idempotency_keys ALTER COLUMN response_body TYPE jsonb USING response_body::jsonb`);
-    await queryRunner.query(`ALTER TABLE idempotency_keys DROP COLUMN lease_expires_at, DROP COLUMN lease_token`);
     await queryRunner.query(`DROP TRIGGER products_row_version ON products`);
     await queryRunner.query(`DROP FUNCTION products_row_version()`);
     await queryRunner.query(`ALTER TABLE "products" DROP COLUMN "version"`);
