@@ -32,63 +32,60 @@ export class OrdersService {
   ) {}
 
   /**
-   * One transaction: claim the Idempotency-Key if there is one, take the stock (ProductStock locks,
-   * prices and checks every line, and takes nothing unless all can be served), insert the order
-   * with its lines, store the response for the key. A crash or a lost connection after the commit
-   * leaves an order whose response a retry replays; before it, nothing at all.
+   * ProductStock locks, prices and checks every line and takes the stock only if all can be
+   * served, and the order and its lines are inserted in the same statement. With an
+   * Idempotency-Key, the key's claim and its stored response share that statement's transaction: a
+   * crash or a lost connection after the commit leaves an order whose response a retry replays;
+   * before it, nothing at all.
    */
   async create(caller: Principal, dto: CreateOrderDto, idempotency?: IdempotencyClaim): Promise<OrderResponse> {
     const productIds = dto.items.map((item) => item.productId);
     if (new Set(productIds).size !== productIds.length) throw new BadRequestException('Each product may appear in one line only.');
+    // Without a key the order is one statement, atomic on its own; with one, the claim and the stored response join it in a transaction.
+    if (!idempotency) return this.place(this.dataSource.manager, caller, dto);
+    return this.idempotency.transaction(idempotency, (manager) => this.place(manager, caller, dto));
+  }
+
+  /** Takes the stock and inserts the order and its lines, in one statement. */
+  private async place(manager: EntityManager, caller: Principal, dto: CreateOrderDto): Promise<OrderResponse> {
     const id = randomUUID();
-    return this.idempotency.transaction(idempotency, async (manager) => {
-      const reservation = await this.stock.reserve(manager, dto.items);
-      if (!reservation.ok) throw this.whyNotCreated(dto, reservation.lines);
-      const totalCents = reservation.lines.reduce((total, line) => total + line.lineTotalCents, 0);
-      const [created] = (await manager.query(
-        `WITH created AS (
-           INSERT INTO orders (id, user_id, status, total_cents, currency) VALUES ($1, $2, 'pending', $3, $4)
-           RETURNING created_at, updated_at
-         ), lines AS (
-           INSERT INTO order_items (order_id, position, product_id, sku, name, unit_price_cents, quantity, line_total_cents)
-           SELECT $1, * FROM unnest($5::smallint[], $6::uuid[], $7::varchar[], $8::varchar[], $9::int[], $10::int[], $11::bigint[])
-         )
-         SELECT created_at, updated_at FROM created`,
-        [
-          id,
-          caller.id,
-          totalCents,
-          this.env.storeCurrency,
-          ...(['position', 'productId', 'sku', 'name', 'priceCents', 'quantity', 'lineTotalCents'] as const).map((field) =>
-            reservation.lines.map((line) => line[field]),
-          ),
-        ],
-      )) as { created_at: Date; updated_at: Date }[];
-      const response = OrderResponse.of(
-        this.orders.create({
-          id,
-          userId: caller.id,
-          status: OrderStatus.Pending,
-          totalCents,
-          currency: this.env.storeCurrency,
-          createdAt: created.created_at,
-          updatedAt: created.updated_at,
-          paidAt: null,
-          items: reservation.lines.map((line) =>
-            this.items.create({
-              position: line.position,
-              productId: line.productId,
-              sku: line.sku,
-              name: line.name,
-              unitPriceCents: line.priceCents,
-              quantity: line.quantity,
-              lineTotalCents: line.lineTotalCents,
-            }),
-          ),
-        }),
-      );
-      return response;
-    });
+    const currency = this.env.storeCurrency;
+    const reservation = await this.stock.reserve<{ created_at: string }>(manager, dto.items, (param) => ({
+      ctes: `created AS (
+               INSERT INTO orders (id, user_id, status, total_cents, currency)
+               SELECT ${param(id)}, ${param(caller.id)}, 'pending', verdict.total, ${param(currency)} FROM verdict WHERE verdict.ok
+               RETURNING created_at
+             ), lines AS (
+               INSERT INTO order_items (order_id, position, product_id, sku, name, unit_price_cents, quantity, line_total_cents)
+               SELECT ${param(id)}, position, product_id, sku, name, price_cents, quantity, line_total FROM priced, verdict WHERE verdict.ok
+             )`,
+      select: '(SELECT row_to_json(created) FROM created)',
+    }));
+    if (!reservation.ok || !reservation.row) throw this.whyNotCreated(dto, reservation.lines);
+    const createdAt = new Date(reservation.row.created_at);
+    return OrderResponse.of(
+      this.orders.create({
+        id,
+        userId: caller.id,
+        status: OrderStatus.Pending,
+        totalCents: reservation.lines.reduce((total, line) => total + line.lineTotalCents, 0),
+        currency,
+        createdAt,
+        updatedAt: createdAt,
+        paidAt: null,
+        items: reservation.lines.map((line) =>
+          this.items.create({
+            position: line.position,
+            productId: line.productId,
+            sku: line.sku,
+            name: line.name,
+            unitPriceCents: line.priceCents,
+            quantity: line.quantity,
+            lineTotalCents: line.lineTotalCents,
+          }),
+        ),
+      }),
+    );
   }
 
   /** Names the first line that could not be served: unknown or retired products are 400, short stock 409. */

@@ -20,12 +20,22 @@ export interface PricedLine {
   stock: number;
 }
 
-export interface Reservation {
-  /** Every line is for sale with enough stock, and the stock was taken. */
+export interface Reservation<Row> {
+  /** Every line is for sale with enough stock: the stock was taken and the dependent writes ran. */
   ok: boolean;
   /** The lines whose product exists, in request order. */
   lines: PricedLine[];
+  /** What the dependent statement selected (`undefined` when nothing was taken). */
+  row: Row | undefined;
 }
+
+/**
+ * Writes that depend on the stock being taken, run in the same statement: CTEs that may read
+ * `priced` (position, product_id, quantity, sku, name, price_cents, line_total) and `verdict`
+ * (ok, total) and must write only `WHERE verdict.ok`, plus one selected column `dependent`.
+ * `param` binds a value and returns its placeholder.
+ */
+export type DependentWrites = (param: (value: unknown) => string) => { ctes: string; select: string };
 
 interface PricedRow {
   position: number;
@@ -51,10 +61,14 @@ export class ProductStock {
 
   /**
    * One statement: locks the products, prices the lines from the locked rows and, only if every
-   * line is for sale with enough stock, takes it. Otherwise nothing is written.
+   * line is for sale with enough stock, takes it and runs `dependent` (the order that takes it).
+   * Otherwise nothing is written. One round trip, and the rows stay locked for this statement only
+   * when `manager` is not in a transaction.
    */
-  async reserve(manager: EntityManager, requests: StockRequest[]): Promise<Reservation> {
+  async reserve<Row>(manager: EntityManager, requests: StockRequest[], dependent: DependentWrites): Promise<Reservation<Row>> {
     const productIds = requests.map((request) => request.productId);
+    const params: unknown[] = [productIds, requests.map((request) => request.quantity), requests.length];
+    const writes = dependent((value) => `$${params.push(value)}`);
     const [result] = (await manager.query(
       `WITH line AS (
          SELECT * FROM unnest($1::uuid[], $2::int[]) WITH ORDINALITY AS l(product_id, quantity, position)
@@ -65,19 +79,21 @@ export class ProductStock {
                 locked.price_cents::bigint * line.quantity AS line_total, locked.active, locked.stock
          FROM line JOIN locked ON locked.id = line.product_id
        ), verdict AS (
-         SELECT count(*) = $3 AND coalesce(bool_and(active AND stock >= quantity), false) AS ok FROM priced
+         SELECT count(*) = $3 AND coalesce(bool_and(active AND stock >= quantity), false) AS ok, coalesce(sum(line_total), 0) AS total
+         FROM priced
        ), taken AS (
          UPDATE products SET stock = products.stock - priced.quantity
          FROM priced, verdict WHERE verdict.ok AND products.id = priced.product_id
          RETURNING products.id
-       )
-       SELECT verdict.ok, (SELECT coalesce(json_agg(priced ORDER BY position), '[]') FROM priced) AS lines
+       ), ${writes.ctes}
+       SELECT verdict.ok, (SELECT coalesce(json_agg(priced ORDER BY position), '[]') FROM priced) AS lines, ${writes.select} AS dependent
        FROM verdict`,
-      [productIds, requests.map((request) => request.quantity), requests.length],
-    )) as { ok: boolean; lines: PricedRow[] }[];
+      params,
+    )) as { ok: boolean; lines: PricedRow[]; dependent: Row | null }[];
     if (result.ok) await this.cache.changed(manager, productIds, { lists: false });
     return {
       ok: result.ok,
+      row: result.dependent ?? undefined,
       lines: result.lines.map((row) => ({
         position: row.position,
         productId: row.product_id,
