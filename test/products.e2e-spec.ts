@@ -134,6 +134,7 @@ describe('Products', () => {
         '/api/v1/orders',
         '/api/v1/orders/{id}/cancel',
         '/api/v1/payments/webhook',
+        '/api/v1/payments',
       ]),
     );
   });
