@@ -1,10 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, Repository } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { VersionedCache, VersionedRead } from '../shared/cache/versioned-cache';
 import { afterCommit } from '../shared/database/after-commit';
-import { type ProductListQuery, ProductResponse } from './dto/product.dto';
-import { Product } from './entities/product.entity';
+import type { ProductListQuery, ProductResponse } from './dto/product.dto';
 
 /** Admins also see retired products, so what they are answered is cached apart from everyone else's. */
 export type Audience = 'admin' | 'public';
@@ -50,12 +48,7 @@ const keys = {
  */
 @Injectable()
 export class ProductCache {
-  private readonly logger = new Logger(ProductCache.name);
-
-  constructor(
-    private readonly cache: VersionedCache,
-    @InjectRepository(Product) private readonly products: Repository<Product>,
-  ) {}
+  constructor(private readonly cache: VersionedCache) {}
 
   async readItem(id: string, audience: Audience): Promise<VersionedRead<CachedProduct>> {
     const { key, versionKey } = keys.item(id, audience);
@@ -96,35 +89,10 @@ export class ProductCache {
    * `ids` changed in the transaction of `manager` (or in the statement just run, outside one):
    * once it commits, their cached reads — and, with `lists`, every cached list — are stale.
    * Stock moves leave lists alone: a page's membership and order do not depend on stock.
-   *
-   * The public entries of the changed products that were cached are then filled again in the
-   * background, so that list pages, which are put together from them, keep being served from the
-   * cache while orders flow. The refill reads the rows after the new versions are set, as any
-   * reader does, so it can never store an older row under a newer version.
    */
   changed(manager: EntityManager, ids: string[], { lists }: { lists: boolean }): Promise<void> {
-    const unique = [...new Set(ids)];
-    const versionKeys = unique.map(keys.itemVersion);
+    const versionKeys = [...new Set(ids)].map(keys.itemVersion);
     if (lists) versionKeys.push(keys.listVersion);
-    return afterCommit(manager, async () => {
-      const versions = await this.cache.invalidate(...versionKeys);
-      this.refill(unique, versions).catch((error: Error) => this.logger.warn(`Refilling product cache entries failed: ${error.message}`));
-    });
-  }
-
-  /** Refills the public entries that were cached (someone reads those products); the others stay empty until read. */
-  private async refill(ids: string[], versions: string[]): Promise<void> {
-    const cached = await this.cache.present(ids.map((id) => keys.item(id, 'public').key));
-    const hot = ids.filter((_id, index) => cached[index]);
-    if (hot.length === 0) return;
-    const rows = await this.products.findBy({ id: In(hot), active: true });
-    await Promise.all(
-      rows.map((product) =>
-        this.writeItem(product.id, 'public', versions[ids.indexOf(product.id)], {
-          body: ProductResponse.of(product),
-          version: product.version,
-        }),
-      ),
-    );
+    return afterCommit(manager, () => this.cache.invalidate(...versionKeys));
   }
 }

@@ -55,23 +55,13 @@ export class VersionedCache {
     return reads;
   }
 
-  /** Whether each key holds an entry at all (of whatever version): what is worth refilling. */
-  async present(keys: string[]): Promise<boolean[]> {
-    return (await this.cache.getMany(keys)).map((value) => value !== undefined);
-  }
-
   async write<T>(key: string, version: string, value: T, ttlMs: number): Promise<void> {
     await this.cache.set<Versioned<T>>(key, { version, value }, ttlMs);
   }
 
-  /**
-   * Call after the database change has committed. Returns the new versions: a value read from the
-   * database after this returned may be stored under them (the reader's protocol, run by the writer).
-   */
-  async invalidate(...versionKeys: string[]): Promise<string[]> {
-    const versions = versionKeys.map(() => randomUUID());
-    await Promise.all(versionKeys.map((versionKey, index) => this.cache.set(versionKey, versions[index], VERSION_TTL_MS)));
-    return versions;
+  /** Call after the database change has committed. */
+  async invalidate(...versionKeys: string[]): Promise<void> {
+    await Promise.all(versionKeys.map((versionKey) => this.cache.set(versionKey, randomUUID(), VERSION_TTL_MS)));
   }
 
   /** The read found nothing to cache (the row does not exist): leave nothing behind. */
