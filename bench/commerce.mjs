@@ -1,45 +1,11 @@
 // Issue "Commerce": product reads (cached, uncached, list, search at 100k products) and POST /orders,
 // each against bare Fastify returning the same body in the same run.
-import pg from 'pg';
-import { REDIS, freePort, freshDatabase, json, load, startNode, stop, waitForReady } from './lib.mjs';
+import { BENCH_ADMIN as ADMIN, freePort, json, load, startCatalogueApi, startNode, stop, waitForReady } from './lib.mjs';
 
-const JWT_SECRET = 'bench-secret-that-is-at-least-32-characters';
-const ADMIN = { email: 'admin@bench.example', password: 'bench admin password' };
 const PRODUCTS = 100_000;
 
 export async function run() {
-  const databaseUrl = await freshDatabase('orderly_bench_commerce');
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const env = {
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: REDIS,
-    REDIS_PREFIX: `orderly-bench-commerce-${Date.now()}`,
-    JWT_SECRET,
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_IP: '0',
-    SEED_ADMIN_EMAIL: ADMIN.email,
-    SEED_ADMIN_PASSWORD: ADMIN.password,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-  };
-  const api = startNode('dist/main.js', env);
-  await waitForReady(`${base}/health/ready`);
-
-  const client = new pg.Client(databaseUrl);
-  await client.connect();
-  await client.query(
-    `INSERT INTO products (sku, name, description, price_cents, currency, stock, created_at)
-     SELECT 'BENCH-' || n, 'Bench product ' || md5(n::text), 'A product for load tests', 100 + n % 5000, 'USD', 1000000000,
-            now() - make_interval(secs => n)
-     FROM generate_series(1, $1) AS n`,
-    [PRODUCTS],
-  );
-  // Settle the bulk load first, so autovacuum and the checkpoint do not run during the measurements.
-  await client.query('VACUUM ANALYZE products');
-  await client.query('CHECKPOINT');
-  const ids = (await client.query('SELECT id FROM products ORDER BY created_at DESC')).rows.map((row) => row.id);
-  await client.end();
+  const { api, base, ids } = await startCatalogueApi('commerce', PRODUCTS);
 
   const admin = (await json(`${base}/api/v1/auth/login`, { method: 'POST', body: ADMIN })).accessToken;
   const buyer = (

@@ -96,3 +96,46 @@ export async function json(url, { method = 'GET', body, token } = {}) {
   });
   return response.json();
 }
+
+export const BENCH_ADMIN = { email: 'admin@bench.example', password: 'bench admin password' };
+
+/**
+ * The API from dist/main.js (pinned) on a fresh database named `orderly_bench_<name>`, with the
+ * bench admin seeded and `products` bulk-inserted then settled (VACUUM ANALYZE and a checkpoint,
+ * so neither runs during the measurements). `ids` are the products newest first.
+ */
+export async function startCatalogueApi(name, products) {
+  const databaseUrl = await freshDatabase(`orderly_bench_${name}`);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const api = startNode('dist/main.js', {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: REDIS,
+    REDIS_PREFIX: `orderly-bench-${name}-${Date.now()}`,
+    JWT_SECRET: 'bench-secret-that-is-at-least-32-characters',
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_IP: '0',
+    SEED_ADMIN_EMAIL: BENCH_ADMIN.email,
+    SEED_ADMIN_PASSWORD: BENCH_ADMIN.password,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+  });
+  await waitForReady(`${base}/health/ready`);
+  const client = new pg.Client(databaseUrl);
+  await client.connect();
+  try {
+    await client.query(
+      `INSERT INTO products (sku, name, description, price_cents, currency, stock, created_at)
+       SELECT 'BENCH-' || n, 'Bench product ' || md5(n::text), 'A product for load tests', 100 + n % 5000, 'USD', 1000000000,
+              now() - make_interval(secs => n)
+       FROM generate_series(1, $1) AS n`,
+      [products],
+    );
+    await client.query('VACUUM ANALYZE products');
+    await client.query('CHECKPOINT');
+    const ids = (await client.query('SELECT id FROM products ORDER BY created_at DESC')).rows.map((row) => row.id);
+    return { api, base, databaseUrl, ids };
+  } finally {
+    await client.end();
+  }
+}

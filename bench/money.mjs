@@ -2,10 +2,8 @@
 // stay while orders flow, and 304 revalidations of a product against full reads.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { REDIS, freePort, freshDatabase, json, load, sleep, startNode, stop, waitForReady } from './lib.mjs';
+import { freePort, json, load, sleep, startCatalogueApi, startNode, stop, waitForReady } from './lib.mjs';
 
-const JWT_SECRET = 'bench-secret-that-is-at-least-32-characters';
-const ADMIN = { email: 'admin@bench.example', password: 'bench admin password' };
 const PRODUCTS = 100_000;
 const CONNECTIONS = 50;
 /** Orders in the idempotency rounds pick a random product among the newest this many. */
@@ -64,37 +62,10 @@ const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.
 const percent = (fraction) => `${(fraction * 100).toFixed(1)} %`;
 
 export async function run() {
-  const databaseUrl = await freshDatabase('orderly_bench_money');
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const env = {
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: REDIS,
-    REDIS_PREFIX: `orderly-bench-money-${Date.now()}`,
-    JWT_SECRET,
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_IP: '0',
-    SEED_ADMIN_EMAIL: ADMIN.email,
-    SEED_ADMIN_PASSWORD: ADMIN.password,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-  };
-  const api = startNode('dist/main.js', env);
+  const { api, base, databaseUrl, ids } = await startCatalogueApi('money', PRODUCTS);
   const client = new pg.Client(databaseUrl);
   try {
-    await waitForReady(`${base}/health/ready`);
     await client.connect();
-    await client.query(
-      `INSERT INTO products (sku, name, description, price_cents, currency, stock, created_at)
-       SELECT 'BENCH-' || n, 'Bench product ' || md5(n::text), 'A product for load tests', 100 + n % 5000, 'USD', 1000000000,
-              now() - make_interval(secs => n)
-       FROM generate_series(1, $1) AS n`,
-      [PRODUCTS],
-    );
-    // Settle the bulk load first, so autovacuum and the checkpoint do not run during the measurements.
-    await client.query('VACUUM ANALYZE products');
-    await client.query('CHECKPOINT');
-    const ids = (await client.query('SELECT id FROM products ORDER BY created_at DESC')).rows.map((row) => row.id);
 
     const buyer = (
       await json(`${base}/api/v1/auth/register`, {
