@@ -16,6 +16,7 @@ import { PaymentsModule } from './payments/payments.module';
 import { ProductsModule } from './products/products.module';
 import { IdempotencyModule } from './shared/idempotency/idempotency.module';
 import { LocksModule } from './shared/locks/locks.module';
+import { MaintenanceModule } from './shared/maintenance/maintenance.module';
 import { MetricsController } from './shared/metrics/metrics.controller';
 import { MetricsModule } from './shared/metrics/metrics.module';
 import { UsersModule } from './users/users.module';
@@ -33,6 +34,7 @@ export class AppModule {
         CacheModule,
         RateLimitModule,
         LocksModule,
+        MaintenanceModule,
         IdempotencyModule,
         QueueModule.forRoot(environment),
         MetricsModule,
@@ -46,7 +48,8 @@ export class AppModule {
         // Mail jobs run in this process only in embedded mode; with Redis, the worker runs them.
         ...(environment.redisUrl ? [AdminModule] : [MailModule]),
       ],
-      controllers: [MetricsController],
+      // With METRICS_PORT set, /metrics is served there only (MetricsServer), not on PORT.
+      controllers: environment.metricsPort === undefined ? [MetricsController] : [],
     };
   }
 }

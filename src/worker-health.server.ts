@@ -7,7 +7,10 @@ import type { Environment } from './shared/config/environment';
 import { Metrics } from './shared/metrics/metrics';
 import { REDIS } from './shared/redis/redis.module';
 
-/** `/health/live`, `/health/ready` (Kubernetes probes) and `/metrics` (Prometheus) of the worker, on WORKER_PORT. */
+/**
+ * `/health/live`, `/health/ready` (Kubernetes probes) and `/metrics` (Prometheus) of the worker, on
+ * WORKER_PORT; with METRICS_PORT set, `/metrics` moves there (MetricsServer) and is 404 here.
+ */
 @Injectable()
 export class WorkerHealthServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WorkerHealthServer.name);
@@ -23,7 +26,7 @@ export class WorkerHealthServer implements OnApplicationBootstrap, OnApplication
 
   async onApplicationBootstrap(): Promise<void> {
     this.server = createServer((request, response) => {
-      if (request.url === '/metrics') {
+      if (request.url === '/metrics' && this.env.metricsPort === undefined) {
         void this.metrics.registry
           .metrics()
           .then((text) => response.writeHead(200, { 'content-type': this.metrics.registry.contentType }).end(text));

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as autoscaling from 'kubernetes-models/autoscaling/v2';
@@ -7,6 +8,7 @@ import * as networking from 'kubernetes-models/networking.k8s.io/v1';
 import * as policy from 'kubernetes-models/policy/v1';
 import * as core from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
+import { loadEnvironment } from '../src/shared/config/environment';
 
 type Model = new (data: unknown) => { validate(): void };
 const MODELS: Record<string, Record<string, unknown>> = {
@@ -139,6 +141,179 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     expect(byKind('Job').map((job) => job.spec.template.spec.containers[0].command.join(' '))).toEqual([
       'node dist/shared/database/migrate.js',
     ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The rendered overlays: PostgreSQL's connection budget, TRUST_PROXY and the metrics port.
+// ---------------------------------------------------------------------------------------------
+
+const isObject = (value: unknown): value is Record<string, any> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Strategic merge as far as these patches need it: maps merge, lists of named items merge by name. */
+function strategicMerge(target: unknown, patch: unknown): unknown {
+  if (Array.isArray(patch) && Array.isArray(target) && [...patch, ...target].every((item) => isObject(item) && 'name' in item)) {
+    const merged = target.map((item) => {
+      const change = patch.find((candidate) => candidate.name === item.name);
+      return change ? strategicMerge(item, change) : item;
+    });
+    return [...merged, ...patch.filter((item) => !target.some((existing) => existing.name === item.name))];
+  }
+  if (isObject(patch) && isObject(target)) {
+    const merged: Record<string, unknown> = { ...target };
+    for (const [key, value] of Object.entries(patch)) merged[key] = key in target ? strategicMerge(target[key], value) : value;
+    return merged;
+  }
+  return patch;
+}
+
+/** `kustomize build` of one directory, as far as the budget needs it: resources and patches. */
+function render(directory: string): Manifest[] {
+  const kustomization = parse(join(directory, 'kustomization.yaml'))[0] as unknown as {
+    resources?: string[];
+    patches?: { path: string }[];
+  };
+  const objects = (kustomization.resources ?? []).flatMap((entry) => {
+    const path = join(directory, entry);
+    return statSync(path).isDirectory() ? render(path) : parse(path);
+  });
+  for (const patch of kustomization.patches ?? []) {
+    for (const change of parse(join(directory, patch.path))) {
+      const index = objects.findIndex((object) => object.kind === change.kind && object.metadata.name === change.metadata.name);
+      objects[index] = strategicMerge(objects[index], change) as Manifest;
+    }
+  }
+  return objects;
+}
+
+/**
+ * PostgreSQL's default `max_connections` is 100, of which `superuser_reserved_connections` (3)
+ * only a superuser may use; 12 more stay free for people and tools (psql, postgres_exporter,
+ * backups). What the application may open, every pod at its maximum, is the rest.
+ */
+const POSTGRES_MAX_CONNECTIONS = 100;
+const SUPERUSER_RESERVED = 3;
+const OPERATOR_HEADROOM = 12;
+const CONNECTION_BUDGET = POSTGRES_MAX_CONNECTIONS - SUPERUSER_RESERVED - OPERATOR_HEADROOM;
+/** The app's default when DATABASE_POOL_SIZE is unset (CONTRACT §2); the migration Job opens one connection (migrate.ts). */
+const DEFAULT_POOL_SIZE = 10;
+const MIGRATION_JOB_CONNECTIONS = 1;
+
+/** A variable as a Deployment's container sees it: its own `env` first, then the ConfigMaps it loads. */
+function variableOf(objects: Manifest[], deployment: Manifest, name: string): string | undefined {
+  const container = deployment.spec.template.spec.containers[0];
+  const own = (container.env ?? []).find((variable: { name: string }) => variable.name === name);
+  if (own) return own.value as string;
+  for (const source of container.envFrom ?? []) {
+    const map = objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name === source.configMapRef?.name);
+    if (map?.data?.[name] !== undefined) return map.data[name];
+  }
+  return undefined;
+}
+
+/** Pods × pool of every process, autoscaled to the maximum, during a rollout (maxSurge extra pods). */
+function connectionsAtMaximum(objects: Manifest[]): { total: number; lines: string[] } {
+  const lines: string[] = [];
+  let total = 0;
+  for (const deployment of objects.filter((object) => object.kind === 'Deployment')) {
+    const hpa = objects.find(
+      (object) => object.kind === 'HorizontalPodAutoscaler' && object.spec.scaleTargetRef.name === deployment.metadata.name,
+    );
+    const maxReplicas = (hpa?.spec.maxReplicas ?? deployment.spec.replicas ?? 1) as number;
+    const surgeSetting = (deployment.spec.strategy?.rollingUpdate?.maxSurge ?? '25%') as number | string;
+    const surge = typeof surgeSetting === 'number' ? surgeSetting : Math.ceil((maxReplicas * Number(surgeSetting.replace('%', ''))) / 100);
+    const pool = Number(variableOf(objects, deployment, 'DATABASE_POOL_SIZE') ?? DEFAULT_POOL_SIZE);
+    total += (maxReplicas + surge) * pool;
+    lines.push(`${deployment.metadata.name}: (${maxReplicas} + ${surge} surge) × pool ${pool} = ${(maxReplicas + surge) * pool}`);
+  }
+  for (const job of objects.filter((object) => object.kind === 'Job')) {
+    const pods = (job.spec.parallelism ?? 1) as number;
+    total += pods * MIGRATION_JOB_CONNECTIONS;
+    lines.push(`${job.metadata.name}: ${pods} × ${MIGRATION_JOB_CONNECTIONS}`);
+  }
+  return { total, lines };
+}
+
+const rendered = { base: render(join(K8S, 'base')), 'overlays/production': render(join(K8S, 'overlays/production')) };
+const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+
+describe.each(Object.entries(rendered))('Kubernetes %s, rendered', (target, objects) => {
+  const deployments = objects.filter((object) => object.kind === 'Deployment');
+  const configMap = objects.find((object) => object.kind === 'ConfigMap')!;
+
+  it.skipIf(!kubectl)('renders here as `kubectl kustomize` renders it (replicas, pools, ports, strategies)', () => {
+    const output = spawnSync('kubectl', ['kustomize', join(K8S, target)], { encoding: 'utf8' });
+    expect(output.status, output.stderr).toBe(0);
+    const theirs = parseAllDocuments(output.stdout).map((document) => document.toJS() as Manifest);
+    expect(connectionsAtMaximum(theirs)).toEqual(connectionsAtMaximum(objects));
+  });
+
+  it(`stays within PostgreSQL's connection budget autoscaled to the maximum (≤ ${CONNECTION_BUDGET} of max_connections ${POSTGRES_MAX_CONNECTIONS})`, () => {
+    const { total, lines } = connectionsAtMaximum(objects);
+    expect(total, lines.join('\n')).toBeLessThanOrEqual(CONNECTION_BUDGET);
+    // Every Deployment is autoscaled, so its maximum is the HPA's, not a replica count.
+    for (const deployment of deployments) {
+      expect(
+        objects.some((object) => object.kind === 'HorizontalPodAutoscaler' && object.spec.scaleTargetRef.name === deployment.metadata.name),
+      ).toBe(true);
+    }
+  });
+
+  it('(control) the same arithmetic refuses v1’s production sizing: (30 + 12) pods × pool 8', () => {
+    const v1 = objects.map((object) => {
+      if (object.kind === 'HorizontalPodAutoscaler') {
+        return strategicMerge(object, { spec: { maxReplicas: object.spec.scaleTargetRef.name === 'orderly-api' ? 30 : 12 } }) as Manifest;
+      }
+      if (object.kind === 'ConfigMap') return strategicMerge(object, { data: { DATABASE_POOL_SIZE: '8' } }) as Manifest;
+      if (object.kind === 'Deployment') {
+        const container = { ...object.spec.template.spec.containers[0], env: [] };
+        return strategicMerge(object, { spec: { strategy: null, template: { spec: { containers: [container] } } } }) as Manifest;
+      }
+      return object;
+    });
+    expect(connectionsAtMaximum(v1).total).toBeGreaterThan(336);
+  });
+
+  it('sets TRUST_PROXY to a hop count the application accepts (one load balancer in front), never `true`', () => {
+    const value = configMap.data!.TRUST_PROXY;
+    expect(value).toMatch(/^[1-9]\d*$/);
+    const env = loadEnvironment({
+      ...configMap.data,
+      JWT_SECRET: 'x'.repeat(32),
+      PAYMENT_WEBHOOK_SECRET: 'y'.repeat(16),
+      DATABASE_URL: 'postgres://orderly@postgres:5432/orderly',
+      REDIS_URL: 'redis://redis:6379',
+    });
+    expect(env.trustProxy).toBe(Number(value));
+  });
+
+  it('scrapes /metrics on METRICS_PORT: a named port, scrape annotations, and a NetworkPolicy that admits it', () => {
+    const metricsPort = Number(configMap.data!.METRICS_PORT);
+    expect(metricsPort).toBeGreaterThan(0);
+    expect([Number(configMap.data!.PORT), Number(configMap.data!.WORKER_PORT)]).not.toContain(metricsPort);
+    const policies = objects.filter((object) => object.kind === 'NetworkPolicy');
+    for (const deployment of deployments) {
+      const template = deployment.spec.template;
+      const ports = template.spec.containers[0].ports as { name: string; containerPort: number }[];
+      expect(ports.find((port) => port.name === 'metrics')?.containerPort, deployment.metadata.name).toBe(metricsPort);
+      expect(template.metadata.annotations).toMatchObject({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(metricsPort),
+        'prometheus.io/path': '/metrics',
+      });
+      const selecting = policies.filter((policy) =>
+        Object.entries(policy.spec.podSelector.matchLabels ?? {}).every(([key, value]) => template.metadata.labels[key] === value),
+      );
+      expect(selecting.length, `${deployment.metadata.name} is selected by a NetworkPolicy`).toBeGreaterThan(0);
+      const admitted = selecting.flatMap((policy) =>
+        (policy.spec.ingress ?? []).flatMap((rule: { ports?: { port: number | string }[] }) => (rule.ports ?? []).map((port) => port.port)),
+      );
+      expect(admitted, deployment.metadata.name).toContain(metricsPort);
+    }
+    // The API's Service does not route to it: the public path never reaches /metrics.
+    for (const service of objects.filter((object) => object.kind === 'Service')) {
+      for (const port of service.spec.ports) expect([metricsPort, 'metrics']).not.toContain(port.targetPort);
+    }
   });
 });
 

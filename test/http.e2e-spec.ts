@@ -118,7 +118,7 @@ describe('HTTP conventions', () => {
     beforeAll(async () => {
       const variables = { DATABASE_URL: context.database.url, REDIS_PREFIX: redisPrefix, RATE_LIMIT_PER_IP: '20', MIGRATIONS_RUN: 'false' };
       first = await startApp(variables);
-      second = await startApp({ ...variables, TRUST_PROXY: 'true' });
+      second = await startApp({ ...variables, TRUST_PROXY: '1' });
     });
 
     afterAll(async () => {

@@ -51,7 +51,7 @@ async function waitReady(url, process, timeoutMs = 60_000) {
  * the same moment, so migrations and admin seeding race as they would on a cluster.
  */
 export async function startCluster({ api = 2, workers = 2, env = {}, port = 0, onLine } = {}) {
-  const shared = { TRUST_PROXY: 'true', HOST: '127.0.0.1', ...env };
+  const shared = { TRUST_PROXY: '1', HOST: '127.0.0.1', ...env };
   const apis = [];
   for (let i = 0; i < api; i += 1) {
     const apiPort = await freePort();

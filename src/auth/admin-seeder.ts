@@ -1,12 +1,19 @@
-import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ENVIRONMENT } from '../shared/config/config.module';
 import type { Environment } from '../shared/config/environment';
+import { Role } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
 import { PasswordHasher } from './password-hasher';
 
-/** Ensures `SEED_ADMIN_EMAIL` is an administrator once migrations have run; an existing password is kept. */
+/**
+ * Makes `SEED_ADMIN_EMAIL` an administrator once migrations have run. An account that already
+ * holds the e-mail is promoted only when its password is `SEED_ADMIN_PASSWORD`: whoever registered
+ * the address first (a squatter) must not become admin by waiting for the deployment to seed it.
+ */
 @Injectable()
 export class AdminSeeder implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AdminSeeder.name);
+
   constructor(
     @Inject(ENVIRONMENT) private readonly env: Environment,
     private readonly users: UsersService,
@@ -14,7 +21,24 @@ export class AdminSeeder implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.env.seedAdminEmail || !this.env.seedAdminPassword) return;
-    await this.users.ensureAdmin(this.env.seedAdminEmail, await this.hasher.hash(this.env.seedAdminPassword));
+    const { seedAdminEmail: email, seedAdminPassword: password } = this.env;
+    if (!email || !password) return;
+    if (await this.users.createAdminIfAbsent(email, await this.hasher.hash(password))) {
+      this.logger.log(`Seed administrator ${email} created`);
+      return;
+    }
+    const existing = await this.users.findByEmail(email);
+    if (!existing || existing.role === Role.Admin) {
+      this.logger.log(`Seed administrator ${email} is present`);
+      return;
+    }
+    if (!(await this.hasher.verify(existing.passwordHash, password))) {
+      this.logger.error(
+        `SEED_ADMIN_EMAIL ${email} belongs to an existing account whose password is not SEED_ADMIN_PASSWORD; it was left a ${existing.role}`,
+      );
+      return;
+    }
+    await this.users.promoteToAdmin(existing.id);
+    this.logger.log(`Seed administrator ${email}: the existing account was promoted`);
   }
 }

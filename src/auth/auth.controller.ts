@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { NoStore } from '../shared/http/no-store.decorator';
 import { Public } from '../shared/http/public.decorator';
 import type { Principal } from './access-tokens';
 import { AuthService } from './auth.service';
@@ -18,6 +19,7 @@ export class AuthController {
 
   @Public()
   @Post('register')
+  @NoStore()
   @ApiCreatedResponse({ type: AuthResponse })
   register(@Body() body: RegisterDto): Promise<AuthResponse> {
     return this.auth.register(body);
@@ -25,6 +27,7 @@ export class AuthController {
 
   @Public()
   @Post('login')
+  @NoStore()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: AuthResponse })
   login(@Body() body: LoginDto): Promise<AuthResponse> {
@@ -33,6 +36,7 @@ export class AuthController {
 
   @Public()
   @Post('refresh')
+  @NoStore()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: AuthResponse })
   refresh(@Body() body: RefreshTokenDto): Promise<AuthResponse> {

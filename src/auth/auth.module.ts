@@ -5,6 +5,7 @@ import { UsersModule } from '../users/users.module';
 import { AccessTokens } from './access-tokens';
 import { AdminSeeder } from './admin-seeder';
 import { AuthController } from './auth.controller';
+import { AuthStoragePurge } from './auth-storage-purge';
 import { AuthService } from './auth.service';
 import { PasswordResetToken } from './entities/password-reset-token.entity';
 import { RefreshToken } from './entities/refresh-token.entity';
@@ -24,6 +25,7 @@ import { RefreshTokens } from './refresh-tokens';
     AuthService,
     PasswordResets,
     AdminSeeder,
+    AuthStoragePurge,
     // Order matters: authentication first, so a missing token is 401 before roles say 403.
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: RolesGuard },

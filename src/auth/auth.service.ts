@@ -37,19 +37,21 @@ export class AuthService {
     });
   }
 
-  /** Failed attempts are counted per e-mail in the shared counter store, so every API process sees them. */
+  /**
+   * Every attempt is counted, in the store all API processes share, before its password is checked:
+   * the increment is atomic, so however many guesses race, at most FAILED_LOGIN_LIMIT per e-mail are
+   * checked in a window, and once they failed even the right password waits for the window to end.
+   * A success takes its own attempt back: signing in uses up nothing, and erases no failure either.
+   */
   async login(dto: LoginDto): Promise<AuthResponse> {
     const key = failedLoginsKey(dto.email);
-    const failures = await this.counters.peek(key);
-    if (failures.count >= FAILED_LOGIN_LIMIT) {
-      throw new TooManyRequestsException(failures.resetInMs / 1000, 'Too many failed logins for this e-mail; retry later.');
+    const attempts = await this.counters.hit(key, FAILED_LOGIN_WINDOW_MS);
+    if (attempts.count > FAILED_LOGIN_LIMIT) {
+      throw new TooManyRequestsException(attempts.resetInMs / 1000, 'Too many failed logins for this e-mail; retry later.');
     }
     const user = await this.users.findByEmail(dto.email);
-    if (!(await this.hasher.verify(user?.passwordHash, dto.password)) || !user) {
-      await this.counters.hit(key, FAILED_LOGIN_WINDOW_MS);
-      throw new UnauthorizedException(INVALID_CREDENTIALS);
-    }
-    await this.counters.reset(key);
+    if (!(await this.hasher.verify(user?.passwordHash, dto.password)) || !user) throw new UnauthorizedException(INVALID_CREDENTIALS);
+    await this.counters.undo(key);
     return this.dataSource.transaction((manager) => this.signIn(manager, user));
   }
 

@@ -4,25 +4,21 @@ import { Job } from 'bullmq';
 import { JobExecutor } from '../shared/queue/job-executor';
 import { isPermanentFailure } from '../shared/queue/job-registry';
 import { workerOptions } from '../shared/queue/worker-options';
-import { MailSender } from './mail-sender';
-import type { MailJobName } from './templates';
 
-/** The worker side of the `mail` queue (only the worker process registers it). */
+/**
+ * The worker side of the `mail` queue (only the worker process registers it). A job carries only
+ * its outbox id; the executor reads the payload from PostgreSQL and runs the mail handler.
+ */
 @Processor('mail', workerOptions)
 export class MailProcessor extends WorkerHost {
   private readonly logger = new Logger(MailProcessor.name);
 
-  constructor(
-    private readonly sender: MailSender,
-    private readonly executor: JobExecutor,
-  ) {
+  constructor(private readonly executor: JobExecutor) {
     super();
   }
 
   process(job: Job): Promise<void> {
-    return this.executor.run({ id: job.id!, queue: 'mail', name: job.name }, () =>
-      this.sender.send(job.name as MailJobName, job.data, job.id!),
-    );
+    return this.executor.run(job.id!);
   }
 
   @OnWorkerEvent('failed')

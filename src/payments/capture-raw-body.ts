@@ -1,16 +1,31 @@
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 
-export const WEBHOOK_PATH = '/api/v1/payments/webhook';
 const BODY_LIMIT_BYTES = 100 * 1024;
 
+/** The Fastify route config `@RawBody()` sets; the hook below reads it after routing. */
+interface RawBodyRouteConfig {
+  keepRawBody?: boolean;
+}
+
 /**
- * The webhook's signature covers the exact bytes sent, so for that one route the body is kept as
- * received before JSON parsing (no other route pays for a copy).
+ * Marks a route whose handler (or guard) needs the exact bytes sent — a signature covers them.
+ * Matching by route, not by `request.url`, keeps it working whatever the query string.
  */
-export function captureWebhookRawBody(fastify: FastifyInstance): void {
+export const RawBody = (): MethodDecorator => RouteConfig({ keepRawBody: true } satisfies RawBodyRouteConfig);
+
+function wantsRawBody(request: FastifyRequest): boolean {
+  return (request.routeOptions.config as RawBodyRouteConfig | undefined)?.keepRawBody === true;
+}
+
+/**
+ * For routes marked `@RawBody()`, keeps the body as received before JSON parsing in
+ * `request.rawBody` (no other route pays for a copy).
+ */
+export function captureRawBody(fastify: FastifyInstance): void {
   fastify.addHook('preParsing', async (request: FastifyRequest & { rawBody?: Buffer }, _reply, payload) => {
-    if (request.url !== WEBHOOK_PATH) return payload;
+    if (!wantsRawBody(request)) return payload;
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of payload) {

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query, UseGuards } f
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Roles } from '../auth/decorators/roles.decorator';
 import { Public } from '../shared/http/public.decorator';
+import { RawBody } from './capture-raw-body';
 import { Role } from '../users/entities/user.entity';
 import { PaymentEventDto, PaymentEventResult } from './dto/payment-event.dto';
 import { PaymentLedgerPage, PaymentLedgerQuery } from './dto/payment-ledger.dto';
@@ -21,6 +22,7 @@ export class PaymentsController {
   @Public()
   @UseGuards(WebhookSignatureGuard)
   @Post('webhook')
+  @RawBody()
   @HttpCode(HttpStatus.OK)
   @ApiHeader({ name: 'X-Signature', required: true, description: 'sha256=<hex HMAC-SHA256 of the raw body>' })
   @ApiOkResponse({ type: PaymentEventResult })

@@ -1,7 +1,7 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { captureWebhookRawBody } from './capture-raw-body';
+import { captureRawBody } from './capture-raw-body';
 import { OrdersModule } from '../orders/orders.module';
 import { PaymentLedgerModule } from './ledger/payment-ledger.module';
 import { PaymentsController } from './payments.controller';
@@ -17,6 +17,6 @@ export class PaymentsModule implements OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
   onModuleInit(): void {
-    captureWebhookRawBody(this.adapterHost.httpAdapter.getInstance<FastifyInstance>());
+    captureRawBody(this.adapterHost.httpAdapter.getInstance<FastifyInstance>());
   }
 }

@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import type { Principal } from '../auth/access-tokens';
@@ -19,8 +19,6 @@ export interface NewAccount {
 
 @Injectable()
 export class UsersService {
-  private readonly logger = new Logger(UsersService.name);
-
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly cache: AppCache,
@@ -76,15 +74,18 @@ export class UsersService {
     return UserResponse.of(user);
   }
 
-  /** Idempotent and race-safe across pods: the unique e-mail decides, and an existing account is promoted. */
-  async ensureAdmin(email: string, passwordHash: string): Promise<void> {
-    const promoted = (await this.users.query(
+  /** Creates the seed administrator unless the e-mail is taken (by anyone: the unique e-mail decides, also across pods). */
+  async createAdminIfAbsent(email: string, passwordHash: string): Promise<boolean> {
+    const created = (await this.users.query(
       `INSERT INTO users (email, name, password_hash, role) VALUES ($1, 'Administrator', $2, 'admin')
-       ON CONFLICT (email) DO UPDATE SET role = 'admin' WHERE users.role <> 'admin'
-       RETURNING id`,
+       ON CONFLICT (email) DO NOTHING RETURNING id`,
       [email.toLowerCase(), passwordHash],
     )) as { id: string }[];
-    await this.cache.delete(...promoted.map((row) => profileKey(row.id)));
-    this.logger.log(`Seed administrator ${email} is present`);
+    return created.length > 0;
+  }
+
+  async promoteToAdmin(id: string): Promise<void> {
+    await this.users.update({ id }, { role: Role.Admin });
+    await this.cache.delete(profileKey(id));
   }
 }

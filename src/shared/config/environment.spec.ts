@@ -58,6 +58,27 @@ describe('loadEnvironment', () => {
     expect(problemsOf({ [name]: value })).toContain(name);
   });
 
+  it('reads TRUST_PROXY as a hop count or a list of trusted addresses/CIDRs, 1 being one hop', () => {
+    expect(loadEnvironment({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadEnvironment({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadEnvironment({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadEnvironment({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(loadEnvironment({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,fd00::/8,loopback' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      'fd00::/8',
+      'loopback',
+    ]);
+  });
+
+  it.each(['true', 'TRUE', 'yes'])('refuses TRUST_PROXY=%s, naming TRUST_PROXY', (value) => {
+    expect(problemsOf({ TRUST_PROXY: value })).toMatch(/TRUST_PROXY=true is refused/);
+  });
+
+  it.each(['10.0.0.0/33', '10.0.0.1,', 'proxy.internal', '17'])('refuses a malformed TRUST_PROXY (%s)', (value) => {
+    expect(problemsOf({ TRUST_PROXY: value })).toContain('TRUST_PROXY');
+  });
+
   it('requires SEED_ADMIN_EMAIL and SEED_ADMIN_PASSWORD together', () => {
     expect(problemsOf({ SEED_ADMIN_EMAIL: 'admin@example.com' })).toContain('SEED_ADMIN_PASSWORD');
   });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 
 /**
@@ -25,7 +26,8 @@ export interface Environment {
   paymentWebhookSecret: string;
   orderPaymentTimeout: number;
   migrationsRun: boolean;
-  trustProxy: boolean;
+  /** `false`, a hop count (proxies in front, each appending to `X-Forwarded-For`), or trusted proxy addresses/CIDRs. */
+  trustProxy: TrustProxy;
   rateLimitPerIp: number;
   corsOrigins: string[];
   storeCurrency: string;
@@ -37,7 +39,12 @@ export interface Environment {
   workerShutdownGraceMs: number;
   workerLockDurationMs: number;
   orderSweepIntervalMs: number;
+  /** When set, `/metrics` is served on this port only (not on PORT, nor on the worker's WORKER_PORT). */
+  metricsPort: number | undefined;
+  storagePurgeIntervalMs: number;
 }
+
+export type TrustProxy = false | number | string[];
 
 export class ConfigurationError extends Error {
   constructor(readonly problems: string[]) {
@@ -52,6 +59,42 @@ type RawEnv = Record<string, string | undefined>;
 const DEVELOPMENT_JWT_SECRET = 'orderly-development-secret-change-me-0123456789';
 const DEVELOPMENT_WEBHOOK_SECRET = 'orderly-development-webhook-secret';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const TRUSTED_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isAddressOrCidr(value: string): boolean {
+  if (TRUSTED_RANGE_NAMES.includes(value)) return true;
+  const [address, prefix, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * `TRUST_PROXY`: `true` is refused — it makes the left-most `X-Forwarded-For` entry, which the
+ * client writes, the client's IP (and `1`, read as a boolean, did the same in v1).
+ */
+function trustProxyOf(value: string | undefined, problems: string[]): TrustProxy {
+  const lower = value?.toLowerCase();
+  if (lower === undefined || lower === 'false' || lower === '0') return false;
+  if (['true', 'yes', 'on'].includes(lower)) {
+    problems.push(
+      'TRUST_PROXY=true is refused: it lets every client choose its own IP through X-Forwarded-For; ' +
+        'set the number of proxies in front (1 = one load balancer) or their addresses/CIDRs',
+    );
+    return false;
+  }
+  if (/^\d+$/.test(lower)) {
+    if (Number(lower) <= 16) return Number(lower);
+    problems.push(`TRUST_PROXY must be a hop count between 0 and 16 (got "${value}")`);
+    return false;
+  }
+  const entries = lower.split(',').map((entry) => entry.trim());
+  const bad = entries.filter((entry) => !isAddressOrCidr(entry));
+  if (bad.length === 0) return entries;
+  problems.push(`TRUST_PROXY must be false, a hop count, or proxy addresses/CIDRs (not "${bad.join('", "')}")`);
+  return false;
+}
 
 export function loadEnvironment(raw: RawEnv = process.env): Environment {
   const problems: string[] = [];
@@ -144,7 +187,7 @@ export function loadEnvironment(raw: RawEnv = process.env): Environment {
     paymentWebhookSecret: secret('PAYMENT_WEBHOOK_SECRET', DEVELOPMENT_WEBHOOK_SECRET, 16),
     orderPaymentTimeout: integer('ORDER_PAYMENT_TIMEOUT', 900, 1, 31_536_000),
     migrationsRun: boolean('MIGRATIONS_RUN', true),
-    trustProxy: boolean('TRUST_PROXY', false),
+    trustProxy: trustProxyOf(read('TRUST_PROXY'), problems),
     rateLimitPerIp: integer('RATE_LIMIT_PER_IP', 100, 0, 1_000_000),
     corsOrigins: (read('CORS_ORIGINS') ?? '')
       .split(',')
@@ -159,7 +202,12 @@ export function loadEnvironment(raw: RawEnv = process.env): Environment {
     workerShutdownGraceMs: integer('WORKER_SHUTDOWN_GRACE_MS', 25_000, 0, 600_000),
     workerLockDurationMs: integer('WORKER_LOCK_DURATION_MS', 30_000, 500, 600_000),
     orderSweepIntervalMs: integer('ORDER_SWEEP_INTERVAL_MS', 10_000, 100, 3_600_000),
+    metricsPort: read('METRICS_PORT') === undefined ? undefined : integer('METRICS_PORT', 0, 1, 65535),
+    storagePurgeIntervalMs: integer('STORAGE_PURGE_INTERVAL_MS', 3_600_000, 1_000, 86_400_000),
   };
+  if (environment.metricsPort !== undefined && [environment.port, environment.workerPort].includes(environment.metricsPort)) {
+    problems.push('METRICS_PORT must differ from PORT and WORKER_PORT');
+  }
   if (problems.length > 0) throw new ConfigurationError(problems);
   return environment;
 }

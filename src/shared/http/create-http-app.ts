@@ -11,6 +11,8 @@ import { Metrics } from '../metrics/metrics';
 import { CounterStore } from '../rate-limit/counter-store';
 import { registerClientRateLimit } from './client-rate-limit';
 import { answerNotModified } from './entity-tag';
+import { answerFrameworkError } from './framework-errors';
+import { fastifyTrustProxy } from './trust-proxy';
 
 const BODY_LIMIT_BYTES = 100 * 1024;
 const CALLER_REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -29,10 +31,11 @@ function requestIdOf(request: IncomingMessage): string {
 export async function createHttpApp(rootModule: DynamicModule, env: Environment): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: env.trustProxy,
+    trustProxy: fastifyTrustProxy(env.trustProxy),
     genReqId: requestIdOf,
     requestIdHeader: false,
     return503OnClosing: true,
+    frameworkErrors: answerFrameworkError,
   });
   const logger = createRootLogger(env);
   const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
@@ -70,8 +73,11 @@ export async function createHttpApp(rootModule: DynamicModule, env: Environment)
     securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)),
   );
   fastify.addHook('onSend', async (request, reply) => {
-    // A response computed for a signed-in caller must never be stored by a shared cache.
+    // A response computed for a signed-in caller must never be stored by a shared cache; token
+    // responses (no caller yet) say so through `@NoStore()` on their routes.
     if ((request as { user?: unknown }).user) void reply.header('cache-control', 'no-store');
+    // Every 429 says when to come back, whichever layer refused (CONTRACT §3).
+    if (reply.statusCode === 429 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '1');
   });
   answerNotModified(fastify);
   if (env.corsOrigins.length > 0) app.enableCors({ origin: env.corsOrigins, credentials: false });

@@ -34,21 +34,39 @@ export interface KeysetPosition {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * Exactly what `encodeCursor` writes, with a year PostgreSQL's `timestamptz` and node-postgres both
+ * handle (no row of this API predates 1970): a JavaScript date outside it (year 10000, +275760)
+ * would otherwise reach the database and fail there as a 500.
+ */
+const CURSOR_TIMESTAMP = /^(?:19[7-9]\d|[2-9]\d{3})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 export function encodeCursor(position: KeysetPosition): string {
   return Buffer.from(JSON.stringify([position.createdAt.toISOString(), position.id])).toString('base64url');
 }
 
+/** The position a cursor stands for; anything else — including a position PostgreSQL cannot hold — is a 400. */
 export function decodeCursor(cursor: string | undefined): KeysetPosition | undefined {
   if (cursor === undefined) return undefined;
+  const position = parsePosition(cursor);
+  if (!position) throw new BadRequestException('cursor is not a cursor returned by this API');
+  return position;
+}
+
+function parsePosition(cursor: string): KeysetPosition | undefined {
+  let decoded: unknown;
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(createdAt);
-    if (typeof id !== 'string' || !UUID.test(id) || Number.isNaN(date.getTime())) throw new Error('shape');
-    return { createdAt: date, id };
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new BadRequestException('cursor is not a cursor returned by this API');
+    return undefined;
   }
+  if (!Array.isArray(decoded) || decoded.length !== 2) return undefined;
+  const [createdAt, id] = decoded as unknown[];
+  if (typeof createdAt !== 'string' || typeof id !== 'string' || !UUID.test(id) || !CURSOR_TIMESTAMP.test(createdAt)) return undefined;
+  const date = new Date(createdAt);
+  // Round-trips only for a real instant: no 2026-02-30, 25:00 or month 13.
+  if (Number.isNaN(date.getTime()) || date.toISOString() !== createdAt) return undefined;
+  return { createdAt: date, id };
 }
 
 /** Fetch `limit + 1` rows; the extra one only tells whether another page exists. */

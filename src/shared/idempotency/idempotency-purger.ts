@@ -1,30 +1,22 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ExclusiveRunner } from '../locks/exclusive-runner';
-import { IdempotencyStore } from './idempotency-store';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { deleteInBatch } from '../maintenance/storage-purge';
+import { StoragePurges } from '../maintenance/storage-purges';
+import { IDEMPOTENCY_RETENTION } from './idempotency-store';
 
-const HOURLY = 60 * 60 * 1000;
-
-/** Deletes idempotency records past their 24 h, once an hour, on one process. */
+/** Idempotency records past their 24 h, deleted on the shared purge schedule (index idempotency_keys_created). */
 @Injectable()
-export class IdempotencyPurger implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(IdempotencyPurger.name);
-  private timer: NodeJS.Timeout | undefined;
-
+export class IdempotencyPurger implements OnModuleInit {
   constructor(
-    private readonly store: IdempotencyStore,
-    private readonly exclusive: ExclusiveRunner,
+    private readonly dataSource: DataSource,
+    private readonly purges: StoragePurges,
   ) {}
 
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.exclusive
-        .run('idempotency:purge', 60_000, () => this.store.purgeExpired())
-        .catch((error: Error) => this.logger.warn(`Purging idempotency keys failed: ${error.message}`));
-    }, HOURLY);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  onModuleInit(): void {
+    this.purges.register({
+      name: 'idempotency-keys',
+      purgeBatch: (limit) =>
+        deleteInBatch(this.dataSource, 'idempotency_keys', `t.created_at < now() - interval '${IDEMPOTENCY_RETENTION}'`, limit),
+    });
   }
 }

@@ -3,7 +3,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { IdempotencyClaim } from './idempotency-claim';
 
 /** Keys older than this are forgotten: the same key then starts a new request. */
-const RETENTION = '24 hours';
+export const IDEMPOTENCY_RETENTION = '24 hours';
+const RETENTION = IDEMPOTENCY_RETENTION;
 /**
  * A record without a response was left by a v1 process (which claimed before working); after this
  * long its claim is treated as abandoned, even during a rolling deploy.
@@ -96,9 +97,5 @@ export class IdempotencyStore {
     )) as unknown[];
     if (stored.length === 0) throw new IdempotencyKeyInFlightException();
     claim.recorded = true;
-  }
-
-  async purgeExpired(): Promise<void> {
-    await this.dataSource.query(`DELETE FROM idempotency_keys WHERE created_at < now() - interval '${RETENTION}'`);
   }
 }

@@ -1,9 +1,9 @@
 import { Global, Inject, Module, OnModuleInit, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppCache } from '../cache/app-cache';
-import { Outbox } from '../queue/outbox';
-import { OutboxRelay } from '../queue/outbox-relay';
+import { BacklogGauges } from './backlog-gauges';
 import { Metrics } from './metrics';
+import { MetricsServer } from './metrics-server';
 
 interface PgPool {
   totalCount: number;
@@ -11,15 +11,16 @@ interface PgPool {
   waitingCount: number;
 }
 
-/** The process's metrics and the scrape-time readings of shared infrastructure. */
+/**
+ * The process's metrics: in-memory readings at scrape time (pool, cache), backlog readings
+ * refreshed in the background (BacklogGauges), and the METRICS_PORT listener (MetricsServer).
+ */
 @Global()
-@Module({ providers: [Metrics], exports: [Metrics] })
+@Module({ providers: [Metrics, BacklogGauges, MetricsServer], exports: [Metrics] })
 export class MetricsModule implements OnModuleInit {
   constructor(
     private readonly metrics: Metrics,
     private readonly dataSource: DataSource,
-    private readonly outbox: Outbox,
-    private readonly relay: OutboxRelay,
     @Optional() @Inject(AppCache) private readonly cache?: AppCache,
   ) {}
 
@@ -31,16 +32,6 @@ export class MetricsModule implements OnModuleInit {
       gauge.set({ state: 'in_use' }, current.totalCount - current.idleCount);
       gauge.set({ state: 'idle' }, current.idleCount);
       gauge.set({ state: 'waiting' }, current.waitingCount);
-    });
-    this.metrics.gauge('outbox_jobs', 'Outbox rows not yet done, by status', ['status'], async (gauge) => {
-      const backlog = await this.outbox.backlog().catch(() => undefined);
-      if (!backlog) return;
-      for (const [status, count] of Object.entries(backlog)) gauge.set({ status }, count);
-    });
-    this.metrics.gauge('queue_jobs', 'BullMQ jobs by queue and state', ['queue', 'state'], async (gauge) => {
-      for (const { queue, counts } of await this.relay.queueCounts().catch(() => [])) {
-        for (const [state, count] of Object.entries(counts)) gauge.set({ queue, state }, count);
-      }
     });
     if (this.cache) {
       const stats = this.cache.stats;

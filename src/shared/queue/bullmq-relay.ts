@@ -11,7 +11,8 @@ import { OutboxRelay } from './outbox-relay';
 export const bullPrefix = (env: Environment) => `${env.redisPrefix}:bull`;
 
 /**
- * Hands outbox rows to BullMQ with the row id as job id, so a row handed over twice is one job.
+ * Hands outbox rows to BullMQ with the row id as job id, so a row handed over twice is one job;
+ * the job's data is that id alone (the payload stays in PostgreSQL).
  * The producer connection fails fast while Redis is down (no offline queue): the rows simply stay
  * in the outbox until Redis is back.
  */
@@ -62,7 +63,8 @@ export class BullMqRelay extends OutboxRelay {
       await queues.get(name)!.addBulk(
         batch.map((job) => ({
           name: job.name,
-          data: job.payload,
+          // A reference only: the worker reads the payload from the outbox row, so no secret rests in Redis.
+          data: { outboxId: job.id },
           opts: {
             jobId: job.id,
             attempts: policy.attempts,

@@ -1,23 +1,33 @@
 import { Injectable } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
 import { Metrics } from '../metrics/metrics';
+import { JobHandlers } from './job-handlers';
+import { QueueName, SECRET_FIELDS } from './job-registry';
 import { Outbox } from './outbox';
 
 /**
- * Wraps a BullMQ job run with the outbox bookkeeping: a job whose row is already finished (a
- * redelivered copy) is skipped, and the row is marked done before BullMQ marks the job completed.
+ * Runs a BullMQ job from its outbox row: the job carries only the row id, and the payload is read
+ * from PostgreSQL here, so nothing a job needs (a reset token included) rests in Redis. A job whose
+ * row is done (a redelivered copy) is skipped, and the row is marked done before BullMQ marks the
+ * job completed.
  */
 @Injectable()
 export class JobExecutor {
   constructor(
     private readonly outbox: Outbox,
+    private readonly handlers: JobHandlers,
     private readonly metrics: Metrics,
   ) {}
 
-  async run(job: { id: string; queue: string; name: string }, work: () => Promise<void>): Promise<void> {
-    if (await this.outbox.isFinished(job.id)) return;
+  async run(jobId: string): Promise<void> {
+    const job = await this.outbox.startRun(jobId);
+    if (!job) return;
     const stop = this.metrics.jobDuration.startTimer({ queue: job.queue, name: job.name });
     try {
-      await work();
+      // A failed row keeps no secret: retrying it cannot rebuild the mail that needed one.
+      const cleared = ((SECRET_FIELDS[job.name] ?? []) as readonly string[]).filter((field) => !(field in job.payload));
+      if (cleared.length > 0) throw new UnrecoverableError(`Its ${cleared.join(', ')} was cleared when the job failed; request a new one`);
+      await this.handlers.get(job.queue as QueueName)(job.name, job.payload, job.id);
       stop({ outcome: 'completed' });
     } catch (error) {
       stop({ outcome: 'failed' });

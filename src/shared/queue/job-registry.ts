@@ -10,6 +10,16 @@ export interface JobPayloads {
 
 export type JobName = keyof JobPayloads;
 
+/**
+ * Payload fields that hold a secret. A job's payload lives only in its PostgreSQL outbox row (the
+ * BullMQ job carries the row id), and these fields are cleared there once the job is finished.
+ */
+export const SECRET_FIELDS: { [Name in JobName]?: readonly (keyof JobPayloads[Name] & string)[] } = {
+  'password-reset-mail': ['token'],
+};
+
+export const SECRET_PAYLOAD_FIELDS: string[] = [...new Set(Object.values(SECRET_FIELDS).flat())];
+
 export interface RetryPolicy {
   attempts: number;
   /** First retry delay; each further retry doubles it, with ±50% jitter. */

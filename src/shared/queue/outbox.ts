@@ -1,19 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { JOB_QUEUE, JobName, JobPayloads } from './job-registry';
+import { JOB_QUEUE, JobName, JobPayloads, SECRET_PAYLOAD_FIELDS } from './job-registry';
 
 /**
  * A job as stored in the `outbox` table. States:
  *
  *   pending ──relay──▶ enqueued ──job completes──▶ done
- *      ▲                  │  └───retries exhausted / permanent error──▶ failed
+ *      ▲                  │  ├───retries exhausted / permanent error──▶ failed
+ *      │                  │  └───job removed from the queue (dashboard)──▶ failed
+ *      │                  ◀───────── dashboard retry of a failed job ─────────┘
  *      └── in-process retry (embedded mode) or stale in-process claim
  *
  * `pending`: committed with the change that caused it, not yet handed to a queue.
- * `enqueued`: handed to BullMQ (job id = row id) or claimed by the in-process runner. If it stays
- *   here past OUTBOX_REDELIVER_AFTER_MS, the relay hands it over again; BullMQ drops the copy when
- *   the job still exists, so only a job that Redis lost is run again.
- * `done` / `failed`: finished; kept for inspection (payload cleared on `done`: it may hold secrets).
+ * `enqueued`: handed to BullMQ (job id = row id, job data only `{ outboxId }`) or claimed by the
+ *   in-process runner. If it stays here past OUTBOX_REDELIVER_AFTER_MS, the relay hands it over
+ *   again; BullMQ drops the copy when the job still exists, so only a job that Redis lost is run again.
+ * `done` / `failed`: finished; kept for inspection. The payload is cleared on `done` and its secret
+ *   fields on `failed`, so a secret (a reset token) rests nowhere once its mail is sent or given up.
+ *   A `failed` row whose job is retried in the dashboard goes back to `enqueued` when the job runs;
+ *   a job removed in the dashboard fails its row (`last_error` says so) instead of being re-offered.
  */
 export interface OutboxJob {
   id: string;
@@ -92,9 +97,25 @@ export class Outbox {
     );
   }
 
-  async isFinished(id: string): Promise<boolean> {
-    const [row] = (await this.dataSource.query(`SELECT status FROM outbox WHERE id = $1`, [id])) as { status: string }[];
-    return !row || row.status === 'done' || row.status === 'failed';
+  /**
+   * The row a BullMQ job refers to, read when the job runs: the payload lives only here. `null` when
+   * there is nothing to run (done, or purged). A `failed` row is reopened: BullMQ only runs a failed
+   * job again when someone retried it (the dashboard's "Retry").
+   */
+  async startRun(id: string): Promise<OutboxJob | null> {
+    const [row] = (await this.dataSource.query(
+      `SELECT id, queue, name, payload, attempts, status
+       FROM outbox WHERE id = $1`,
+      [id],
+    )) as (Row & { status: string })[];
+    if (!row || row.status === 'done') return null;
+    if (row.status === 'failed') {
+      await this.dataSource.query(
+        `UPDATE outbox SET status = 'enqueued', enqueued_at = now(), completed_at = NULL WHERE id = $1 AND status = 'failed'`,
+        [id],
+      );
+    }
+    return { id: row.id, queue: row.queue, name: row.name, payload: row.payload, attempts: row.attempts };
   }
 
   async markDone(id: string): Promise<void> {
@@ -106,9 +127,21 @@ export class Outbox {
 
   async markFailed(id: string, error: string, attempts: number): Promise<void> {
     await this.dataSource.query(
-      `UPDATE outbox SET status = 'failed', completed_at = now(), last_error = $2, attempts = $3 WHERE id = $1 AND status <> 'done'`,
-      [id, error.slice(0, 2000), attempts],
+      `UPDATE outbox SET status = 'failed', completed_at = now(), last_error = $2, attempts = $3, payload = payload - $4::text[]
+       WHERE id = $1 AND status <> 'done'`,
+      [id, error.slice(0, 2000), attempts, SECRET_PAYLOAD_FIELDS],
     );
+  }
+
+  /** Its job was removed from the queue on purpose (the dashboard): finished, never re-offered. */
+  async markRemoved(id: string): Promise<boolean> {
+    const [rows] = (await this.dataSource.query(
+      `UPDATE outbox SET status = 'failed', completed_at = now(), last_error = 'removed from the queue dashboard',
+         payload = payload - $2::text[]
+       WHERE id = $1 AND status IN ('pending', 'enqueued') RETURNING id`,
+      [id, SECRET_PAYLOAD_FIELDS],
+    )) as [{ id: string }[], number];
+    return rows.length > 0;
   }
 
   async backlog(): Promise<Record<'pending' | 'enqueued' | 'failed', number>> {

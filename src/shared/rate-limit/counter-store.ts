@@ -13,4 +13,6 @@ export abstract class CounterStore {
   abstract hit(key: string, windowMs: number): Promise<WindowCount>;
   abstract peek(key: string): Promise<WindowCount>;
   abstract reset(key: string): Promise<void>;
+  /** Takes back one hit of the open window (nothing when it has closed); the window keeps its end. */
+  abstract undo(key: string): Promise<void>;
 }

@@ -17,4 +17,23 @@ describe('MemoryCounterStore', () => {
       vi.useRealTimers();
     }
   });
+
+  it('takes back one hit of an open window, never below zero nor in a closed window', async () => {
+    vi.useFakeTimers();
+    try {
+      const store = new MemoryCounterStore();
+      await store.hit('k', 1_000);
+      await store.hit('k', 1_000);
+      await store.undo('k');
+      expect((await store.peek('k')).count).toBe(1);
+      await store.undo('k');
+      await store.undo('k');
+      expect((await store.peek('k')).count).toBe(0);
+      vi.advanceTimersByTime(1_001);
+      await store.undo('k');
+      expect((await store.hit('k', 1_000)).count).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

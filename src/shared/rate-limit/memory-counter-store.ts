@@ -33,6 +33,11 @@ export class MemoryCounterStore extends CounterStore {
     this.windows.delete(key);
   }
 
+  async undo(key: string): Promise<void> {
+    const window = this.windows.get(key);
+    if (window && window.expiresAt > Date.now() && window.count > 0) window.count -= 1;
+  }
+
   private sweep(now: number): void {
     if (now < this.nextSweep) return;
     this.nextSweep = now + 10_000;

@@ -8,7 +8,15 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return { count, redis.call('PTTL', KEYS[1]) }`;
 
-type RedisWithHit = Redis & { rateLimitHit(key: string, windowMs: number): Promise<[number, number]> };
+// Only an open window is decremented: DECR on an expired key would create one that never expires.
+const UNDO_SCRIPT = `
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then return redis.call('DECR', KEYS[1]) end
+return 0`;
+
+type RedisWithHit = Redis & {
+  rateLimitHit(key: string, windowMs: number): Promise<[number, number]>;
+  rateLimitUndo(key: string): Promise<number>;
+};
 
 const NOTHING_COUNTED: WindowCount = { count: 0, resetInMs: 0 };
 
@@ -20,6 +28,7 @@ export class RedisCounterStore extends CounterStore {
   constructor(redis: Redis) {
     super();
     if (!('rateLimitHit' in redis)) redis.defineCommand('rateLimitHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
+    if (!('rateLimitUndo' in redis)) redis.defineCommand('rateLimitUndo', { numberOfKeys: 1, lua: UNDO_SCRIPT });
     this.redis = redis as RedisWithHit;
   }
 
@@ -43,6 +52,10 @@ export class RedisCounterStore extends CounterStore {
 
   async reset(key: string): Promise<void> {
     await this.redis.del(key).catch((error: unknown) => this.failOpen(error));
+  }
+
+  async undo(key: string): Promise<void> {
+    await this.redis.rateLimitUndo(key).catch((error: unknown) => this.failOpen(error));
   }
 
   private failOpen(error: unknown): WindowCount {
