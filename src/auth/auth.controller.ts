@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponse } from '../shared/http/api-responses';
 import { NoStore } from '../shared/http/no-store.decorator';
 import { Public } from '../shared/http/public.decorator';
 import type { Principal } from './access-tokens';
@@ -21,6 +22,7 @@ export class AuthController {
   @Post('register')
   @NoStore()
   @ApiCreatedResponse({ type: AuthResponse })
+  @ApiProblemResponse(409, 'An account with this e-mail exists (case-insensitive)')
   register(@Body() body: RegisterDto): Promise<AuthResponse> {
     return this.auth.register(body);
   }
@@ -30,6 +32,7 @@ export class AuthController {
   @NoStore()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: AuthResponse })
+  @ApiProblemResponse(401, 'Wrong e-mail or password (the same answer for both)')
   login(@Body() body: LoginDto): Promise<AuthResponse> {
     return this.auth.login(body);
   }
@@ -39,13 +42,13 @@ export class AuthController {
   @NoStore()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: AuthResponse })
+  @ApiProblemResponse(401, 'Unknown, expired or already rotated refresh token (a rotated one revokes its whole family)')
   refresh(@Body() body: RefreshTokenDto): Promise<AuthResponse> {
     return this.auth.refresh(body);
   }
 
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiBearerAuth()
   @ApiNoContentResponse()
   logout(@CurrentUser() caller: Principal, @Body() body: RefreshTokenDto): Promise<void> {
     return this.auth.logout(caller.id, body);
@@ -63,6 +66,7 @@ export class AuthController {
   @Post('password/reset')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse()
+  @ApiProblemResponse(400, 'Invalid input, or an unknown, expired or used token')
   resetPassword(@Body() body: ResetPasswordDto): Promise<void> {
     return this.passwordResets.reset(body.token, body.password);
   }

@@ -1,10 +1,36 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { Controller, Get, Header, HttpException, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiProperty, ApiTags, SchemaObject } from '@nestjs/swagger';
+import { HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
+import { ApiProblemResponse } from '../shared/http/api-responses';
 import { Public } from '../shared/http/public.decorator';
 import { REDIS } from '../shared/redis/redis.module';
 import { ShutdownState } from './shutdown-state';
+
+export class LiveResponse {
+  @ApiProperty({ enum: ['ok'] }) status: 'ok';
+}
+
+const CHECK_STATUS: SchemaObject = {
+  type: 'object',
+  required: ['status'],
+  properties: { status: { type: 'string', enum: ['up'] } },
+};
+
+/** Terminus' report when every check is up (a failing one is the 503 problem below, not this shape). */
+export class ReadyResponse {
+  @ApiProperty({ enum: ['ok'] }) status: 'ok';
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: CHECK_STATUS,
+    description: 'Each check, by name: `database`, and `redis` when configured',
+  })
+  info: Record<string, { status: 'up' }>;
+  @ApiProperty({ type: 'object', additionalProperties: CHECK_STATUS, maxProperties: 0, description: 'Always empty on a 200' })
+  error: Record<string, never>;
+  @ApiProperty({ type: 'object', additionalProperties: CHECK_STATUS })
+  details: Record<string, { status: 'up' }>;
+}
 
 @ApiTags('operations')
 @Public()
@@ -20,18 +46,31 @@ export class HealthController {
 
   /** The process is up; it never checks dependencies, so a database outage does not restart pods. */
   @Get('live')
-  live(): { status: 'ok' } {
+  @ApiOkResponse({ type: LiveResponse })
+  live(): LiveResponse {
     return { status: 'ok' };
   }
 
+  /**
+   * Terminus' own refusal is a 503 whose body is its report; every error of this API is
+   * problem+json, so a failed check becomes one whose detail names what is down.
+   */
   @Get('ready')
-  @HealthCheck()
-  ready() {
+  @Header('Cache-Control', 'no-cache, no-store, must-revalidate')
+  @ApiOkResponse({ type: ReadyResponse, description: 'PostgreSQL and Redis (if configured) answer' })
+  @ApiProblemResponse(503, 'Not ready: a dependency does not answer (the detail names it), or the process is shutting down')
+  async ready(): Promise<HealthCheckResult> {
     if (this.shutdown.draining) throw new ServiceUnavailableException('Shutting down.');
-    return this.health.check([
-      () => this.database.pingCheck('database', { timeout: 1_000 }),
-      ...(this.redis ? [() => this.redisCheck(this.redis!)] : []),
-    ]);
+    try {
+      return await this.health.check([
+        () => this.database.pingCheck('database', { timeout: 1_000 }),
+        ...(this.redis ? [() => this.redisCheck(this.redis!)] : []),
+      ]);
+    } catch (error) {
+      if (!(error instanceof HttpException)) throw error;
+      const down = Object.keys((error.getResponse() as Partial<HealthCheckResult>).error ?? {});
+      throw new ServiceUnavailableException(`Not ready: ${down.length > 0 ? down.join(', ') : 'a dependency'} did not answer.`);
+    }
   }
 
   private async redisCheck(redis: Redis) {

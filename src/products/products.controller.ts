@@ -1,32 +1,11 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Headers,
-  HttpCode,
-  HttpStatus,
-  Param,
-  ParseUUIDPipe,
-  Patch,
-  Post,
-  Query,
-  UseInterceptors,
-} from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiHeader,
-  ApiNoContentResponse,
-  ApiNotModifiedResponse,
-  ApiOkResponse,
-  ApiPreconditionFailedResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Headers, HttpCode, HttpStatus, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiNotModifiedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/access-tokens';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { Roles } from '../auth/decorators/roles.decorator';
+import { ApiProblemResponse, responseHeaders } from '../shared/http/api-responses';
 import { EntityTagInterceptor } from '../shared/http/entity-tag';
+import { IdParam } from '../shared/http/id-param.decorator';
 import { Public } from '../shared/http/public.decorator';
 import { Role } from '../users/entities/user.entity';
 import { CreateProductDto, ProductListQuery, ProductPage, ProductResponse, UpdateProductDto } from './dto/product.dto';
@@ -47,18 +26,23 @@ export class ProductsController {
   @Public()
   @Get(':id')
   @UseInterceptors(EntityTagInterceptor)
-  @ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag from an earlier read: 304 while it is current' })
-  @ApiOkResponse({ type: ProductResponse, headers: { ETag: { description: 'The version of the product', schema: { type: 'string' } } } })
-  @ApiNotModifiedResponse({ description: 'The product is still at the version of If-None-Match' })
-  get(@CurrentUser() caller: Principal | undefined, @Param('id', ParseUUIDPipe) id: string): Promise<ProductResponse> {
+  @ApiHeader({
+    name: 'If-None-Match',
+    required: false,
+    description: 'An ETag from an earlier read: 304 while it is current',
+    schema: { type: 'string', maxLength: 1024 },
+  })
+  @ApiOkResponse({ type: ProductResponse, headers: responseHeaders('ETag') })
+  @ApiNotModifiedResponse({ description: 'The product is still at the version of If-None-Match', headers: responseHeaders('ETag') })
+  get(@CurrentUser() caller: Principal | undefined, @IdParam() id: string): Promise<ProductResponse> {
     return this.products.get(caller, id);
   }
 
   @Post()
   @Roles(Role.Admin)
   @UseInterceptors(EntityTagInterceptor)
-  @ApiBearerAuth()
-  @ApiCreatedResponse({ type: ProductResponse })
+  @ApiCreatedResponse({ type: ProductResponse, headers: responseHeaders('ETag') })
+  @ApiProblemResponse(409, 'A product with this sku exists')
   create(@Body() body: CreateProductDto): Promise<ProductResponse> {
     return this.products.create(body);
   }
@@ -66,15 +50,17 @@ export class ProductsController {
   @Patch(':id')
   @Roles(Role.Admin)
   @UseInterceptors(EntityTagInterceptor)
-  @ApiBearerAuth()
-  @ApiHeader({ name: 'If-Match', required: false, description: 'Change only if the product is still at this ETag' })
-  @ApiOkResponse({
-    type: ProductResponse,
-    headers: { ETag: { description: 'The new version of the product', schema: { type: 'string' } } },
+  @ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description: 'Change only if the product is still at this ETag',
+    schema: { type: 'string', maxLength: 1024 },
   })
-  @ApiPreconditionFailedResponse({ description: 'The product changed since the If-Match ETag; nothing was written' })
+  @ApiOkResponse({ type: ProductResponse, headers: responseHeaders('ETag') })
+  @ApiProblemResponse(409, 'Another product has this sku')
+  @ApiProblemResponse(412, 'The product changed since the If-Match ETag; nothing was written')
   update(
-    @Param('id', ParseUUIDPipe) id: string,
+    @IdParam() id: string,
     @Body() body: UpdateProductDto,
     @Headers('if-match') ifMatch: string | undefined,
   ): Promise<ProductResponse> {
@@ -84,9 +70,8 @@ export class ProductsController {
   @Delete(':id')
   @Roles(Role.Admin)
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiBearerAuth()
   @ApiNoContentResponse()
-  remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+  remove(@IdParam() id: string): Promise<void> {
     return this.products.deactivate(id);
   }
 }

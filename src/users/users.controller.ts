@@ -1,8 +1,10 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Patch, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/access-tokens';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { Roles } from '../auth/decorators/roles.decorator';
+import { ApiProblemResponse } from '../shared/http/api-responses';
+import { IdParam } from '../shared/http/id-param.decorator';
 import { PageQuery } from '../shared/http/pagination';
 import { UpdateProfileDto } from './dto/update-profile.dto';
 import { UserPage, UserResponse } from './dto/user.response';
@@ -10,19 +12,20 @@ import { Role } from './entities/user.entity';
 import { UsersService } from './users.service';
 
 @ApiTags('users')
-@ApiBearerAuth()
 @Controller('users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get('me')
   @ApiOkResponse({ type: UserResponse })
+  @ApiProblemResponse(404, 'The account no longer exists')
   me(@CurrentUser() caller: Principal): Promise<UserResponse> {
     return this.users.profile(caller);
   }
 
   @Patch('me')
   @ApiOkResponse({ type: UserResponse })
+  @ApiProblemResponse(404, 'The account no longer exists')
   updateMe(@CurrentUser() caller: Principal, @Body() body: UpdateProfileDto): Promise<UserResponse> {
     return this.users.rename(caller, body.name);
   }
@@ -37,7 +40,7 @@ export class UsersController {
   @Get(':id')
   @Roles(Role.Admin)
   @ApiOkResponse({ type: UserResponse })
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<UserResponse> {
+  get(@IdParam() id: string): Promise<UserResponse> {
     return this.users.get(id);
   }
 }

@@ -1,7 +1,8 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiAdmin } from '../../shared/http/api-responses';
 import { Role } from '../../users/entities/user.entity';
 
 export const REQUIRED_ROLES = 'orderly:roles';
 
-/** The caller must hold one of these roles; otherwise 403. */
-export const Roles = (...roles: Role[]) => SetMetadata(REQUIRED_ROLES, roles);
+/** The caller must hold one of these roles; otherwise 403 — in the OpenAPI document as well. */
+export const Roles = (...roles: Role[]) => applyDecorators(SetMetadata(REQUIRED_ROLES, roles), ApiAdmin());

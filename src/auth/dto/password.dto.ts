@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsString, Length } from 'class-validator';
 
 export class ForgotPasswordDto {
-  @ApiProperty({ example: 'ada@example.com' })
+  @ApiProperty({ example: 'ada@example.com', minLength: 1, maxLength: 254 })
   @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   @Length(1, 254)
@@ -11,7 +11,7 @@ export class ForgotPasswordDto {
 }
 
 export class ResetPasswordDto {
-  @ApiProperty({ description: 'The token from the e-mail' })
+  @ApiProperty({ description: 'The token from the e-mail', minLength: 1, maxLength: 128 })
   @IsString()
   @Length(1, 128)
   token: string;

@@ -5,11 +5,11 @@ import { PageQuery } from '../../shared/http/pagination';
 import { Order, OrderStatus } from '../entities/order.entity';
 
 export class OrderLineDto {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
   @IsUUID()
   productId: string;
 
-  @ApiProperty({ minimum: 1, maximum: 1000 })
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 1, maximum: 1000 })
   @IsInt()
   @Min(1)
   @Max(1000)
@@ -32,31 +32,31 @@ export class OrderListQuery extends PageQuery {
   @IsEnum(OrderStatus)
   status?: OrderStatus;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Admins only' })
+  @ApiPropertyOptional({ format: 'uuid', maxLength: 36, description: 'Admins only (403 for a customer naming another user)' })
   @IsOptional()
   @IsUUID()
   userId?: string;
 }
 
 export class OrderItemResponse {
-  @ApiProperty({ format: 'uuid' }) productId: string;
-  @ApiProperty() sku: string;
-  @ApiProperty() name: string;
-  @ApiProperty() unitPriceCents: number;
-  @ApiProperty() quantity: number;
-  @ApiProperty() lineTotalCents: number;
+  @ApiProperty({ format: 'uuid', maxLength: 36 }) productId: string;
+  @ApiProperty({ maxLength: 64 }) sku: string;
+  @ApiProperty({ maxLength: 200 }) name: string;
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 0, maximum: 100_000_000 }) unitPriceCents: number;
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 1, maximum: 1000 }) quantity: number;
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: 100_000_000_000 }) lineTotalCents: number;
 }
 
 export class OrderResponse {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ format: 'uuid' }) userId: string;
+  @ApiProperty({ format: 'uuid', maxLength: 36 }) id: string;
+  @ApiProperty({ format: 'uuid', maxLength: 36 }) userId: string;
   @ApiProperty({ enum: OrderStatus }) status: OrderStatus;
-  @ApiProperty({ type: [OrderItemResponse] }) items: OrderItemResponse[];
-  @ApiProperty() totalCents: number;
-  @ApiProperty() currency: string;
-  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
-  @ApiProperty({ type: String, format: 'date-time' }) updatedAt: string;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true }) paidAt: string | null;
+  @ApiProperty({ type: [OrderItemResponse], minItems: 1, maxItems: 50 }) items: OrderItemResponse[];
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: 5_000_000_000_000 }) totalCents: number;
+  @ApiProperty({ example: 'USD', pattern: '^[A-Z]{3}$', maxLength: 3 }) currency: string;
+  @ApiProperty({ type: String, format: 'date-time', maxLength: 30 }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time', maxLength: 30 }) updatedAt: string;
+  @ApiProperty({ type: String, format: 'date-time', maxLength: 30, nullable: true }) paidAt: string | null;
 
   static of(order: Order): OrderResponse {
     return {
@@ -83,6 +83,6 @@ export class OrderResponse {
 }
 
 export class OrderPage {
-  @ApiProperty({ type: [OrderResponse] }) data: OrderResponse[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+  @ApiProperty({ type: [OrderResponse], maxItems: 100 }) data: OrderResponse[];
+  @ApiProperty({ type: String, nullable: true, maxLength: 200 }) nextCursor: string | null;
 }

@@ -5,7 +5,7 @@ import { PaymentOutcome, RefundReason } from '../entities/payment-ledger-entry.e
 export const PAYMENT_EVENT_TYPES = ['payment.succeeded', 'payment.failed'] as const;
 
 export class PaymentEventDto {
-  @ApiProperty({ description: "The provider's unique event id" })
+  @ApiProperty({ description: "The provider's unique event id", minLength: 1, maxLength: 255 })
   @IsString()
   @Length(1, 255)
   eventId: string;
@@ -14,11 +14,11 @@ export class PaymentEventDto {
   @IsIn(PAYMENT_EVENT_TYPES)
   type: (typeof PAYMENT_EVENT_TYPES)[number];
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', maxLength: 36 })
   @IsUUID()
   orderId: string;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER })
   @IsInt()
   @Min(0)
   @Max(Number.MAX_SAFE_INTEGER)

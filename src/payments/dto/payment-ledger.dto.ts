@@ -10,7 +10,7 @@ import {
 } from '../entities/payment-ledger-entry.entity';
 
 export class PaymentLedgerQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid' })
+  @ApiPropertyOptional({ format: 'uuid', maxLength: 36 })
   @IsOptional()
   @IsUUID()
   orderId?: string;
@@ -22,15 +22,20 @@ export class PaymentLedgerQuery extends PageQuery {
 }
 
 export class PaymentLedgerEntryResponse {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ type: String, nullable: true, description: "The provider's event id; null for entries the store made itself" })
+  @ApiProperty({ format: 'uuid', maxLength: 36 }) id: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The provider's event id; null for entries the store made itself",
+    maxLength: 255,
+  })
   eventId: string | null;
-  @ApiProperty({ format: 'uuid' }) orderId: string;
+  @ApiProperty({ format: 'uuid', maxLength: 36 }) orderId: string;
   @ApiProperty({ enum: PAYMENT_LEDGER_TYPES }) type: PaymentLedgerType;
-  @ApiProperty() amountCents: number;
+  @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }) amountCents: number;
   @ApiProperty({ enum: PaymentOutcome }) outcome: PaymentOutcome;
   @ApiProperty({ enum: RefundReason, nullable: true }) reason: RefundReason | null;
-  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
+  @ApiProperty({ type: String, format: 'date-time', maxLength: 30 }) createdAt: string;
 
   static of(entry: PaymentLedgerEntry): PaymentLedgerEntryResponse {
     return {
@@ -47,6 +52,6 @@ export class PaymentLedgerEntryResponse {
 }
 
 export class PaymentLedgerPage {
-  @ApiProperty({ type: [PaymentLedgerEntryResponse] }) data: PaymentLedgerEntryResponse[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+  @ApiProperty({ type: [PaymentLedgerEntryResponse], maxItems: 100 }) data: PaymentLedgerEntryResponse[];
+  @ApiProperty({ type: String, nullable: true, maxLength: 200 }) nextCursor: string | null;
 }

@@ -1,7 +1,7 @@
-import { DynamicModule, RequestMethod } from '@nestjs/common';
+import { DynamicModule, INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -11,7 +11,9 @@ import { Metrics } from '../metrics/metrics';
 import { CounterStore } from '../rate-limit/counter-store';
 import { registerClientRateLimit } from './client-rate-limit';
 import { answerNotModified } from './entity-tag';
+import { BEARER_SCHEME, WEBHOOK_SIGNATURE_SCHEME } from './api-responses';
 import { answerFrameworkError } from './framework-errors';
+import { completeOpenApiDocument } from './openapi-conventions';
 import { fastifyTrustProxy } from './trust-proxy';
 
 const BODY_LIMIT_BYTES = 100 * 1024;
@@ -82,6 +84,13 @@ export async function createHttpApp(rootModule: DynamicModule, env: Environment)
   answerNotModified(fastify);
   if (env.corsOrigins.length > 0) app.enableCors({ origin: env.corsOrigins, credentials: false });
 
+  applyApiPrefix(app);
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+  return app;
+}
+
+/** API routes live under `/api/v1`; health and metrics stay where probes and scrapers look. */
+export function applyApiPrefix(app: INestApplication): void {
   app.setGlobalPrefix('api/v1', {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
@@ -89,15 +98,44 @@ export async function createHttpApp(rootModule: DynamicModule, env: Environment)
       { path: 'metrics', method: RequestMethod.GET },
     ],
   });
+}
+
+/**
+ * The OpenAPI document of the app's routes: what `/docs-json` serves and what `npm run openapi`
+ * writes (from an app created in preview mode: no provider or controller is instantiated, so this
+ * must read only metadata, never `app.get(...)`). The one place the document is built.
+ */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Orderly API')
       .setDescription('Accounts, catalogue, orders with stock, payments and e-mail.')
       .setVersion('1')
-      .addBearerAuth()
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'Access token from /auth/login, /auth/register or /auth/refresh. A JWS following RFC8725 (JWT best current practices): ' +
+            'HS256 only (`alg: none` and every other algorithm refused), issuer and audience pinned and checked, short-lived ' +
+            '(JWT_ACCESS_TTL, 15 minutes by default); renew it with the refresh token.',
+        },
+        BEARER_SCHEME,
+      )
+      .addApiKey(
+        {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Signature',
+          description: "The payment provider's signature: `sha256=<hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET>`.",
+        },
+        WEBHOOK_SIGNATURE_SCHEME,
+      )
+      // Mirrors the global authentication guard: every route needs a token unless `@Public()` says otherwise.
+      .addSecurityRequirements(BEARER_SCHEME)
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  return app;
+  return completeOpenApiDocument(document);
 }

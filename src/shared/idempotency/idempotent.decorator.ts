@@ -1,5 +1,5 @@
 import { applyDecorators, UseInterceptors } from '@nestjs/common';
-import { ApiConflictResponse, ApiHeader, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiIdempotent } from '../http/api-responses';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 
 /**
@@ -11,10 +11,4 @@ import { IdempotencyInterceptor } from './idempotency.interceptor';
  * `IdempotencyStore.transaction(claim, manager => …)`: the key is claimed and the response stored
  * in that transaction, so the two commit together or not at all.
  */
-export const Idempotent = () =>
-  applyDecorators(
-    UseInterceptors(IdempotencyInterceptor),
-    ApiHeader({ name: 'Idempotency-Key', required: false, description: '1..255 characters, unique per intended operation' }),
-    ApiConflictResponse({ description: 'A request with this Idempotency-Key is still in flight' }),
-    ApiUnprocessableEntityResponse({ description: 'This Idempotency-Key was used with a different body' }),
-  );
+export const Idempotent = () => applyDecorators(UseInterceptors(IdempotencyInterceptor), ApiIdempotent());
