@@ -35,6 +35,7 @@ export class PaymentEventResult {
   @ApiProperty({ enum: PaymentOutcome })
   outcome: PaymentOutcome;
 
-  @ApiProperty({ enum: RefundReason, nullable: true, description: 'Why a refund is due; null otherwise' })
+  // OpenAPI 3.0: `nullable` does not extend `enum`, so null is listed among the values.
+  @ApiProperty({ enum: [...Object.values(RefundReason), null], nullable: true, description: 'Why a refund is due; null otherwise' })
   reason: RefundReason | null;
 }

@@ -34,7 +34,7 @@ export class PaymentLedgerEntryResponse {
   @ApiProperty({ enum: PAYMENT_LEDGER_TYPES }) type: PaymentLedgerType;
   @ApiProperty({ type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }) amountCents: number;
   @ApiProperty({ enum: PaymentOutcome }) outcome: PaymentOutcome;
-  @ApiProperty({ enum: RefundReason, nullable: true }) reason: RefundReason | null;
+  @ApiProperty({ enum: [...Object.values(RefundReason), null], nullable: true }) reason: RefundReason | null;
   @ApiProperty({ type: String, format: 'date-time', maxLength: 30 }) createdAt: string;
 
   static of(entry: PaymentLedgerEntry): PaymentLedgerEntryResponse {

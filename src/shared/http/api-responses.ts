@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiResponse, ApiSecurity } from '@nestjs/swagger';
 import type { HeaderObject, ReferenceObject, SchemaObject } from '@nestjs/swagger';
+import { PROBLEM_LIMITS } from './problem-details.filter';
 
 /**
  * The OpenAPI side of the HTTP conventions (CONTRACT §3), one declaration per kind of route. The
@@ -28,17 +29,20 @@ export const PROBLEM_SCHEMA: SchemaObject = {
     type: { type: 'string', format: 'uri-reference', maxLength: 2048, example: 'about:blank' },
     title: { type: 'string', maxLength: 100, example: 'Bad Request', description: 'The reason phrase of `status`' },
     status: { type: 'integer', format: 'int32', minimum: 400, maximum: 599, example: 400 },
-    // Neither `detail` nor the field names are bounded here: a refused unknown field is named as the client sent it.
-    detail: { type: 'string', example: 'The request is invalid.' },
+    // The bounds are `problem()`'s (problem-details.filter.ts): longer text is cut there, ending in `…`,
+    // and field errors beyond the last are dropped — a refused unknown field is named as the client sent it.
+    detail: { type: 'string', maxLength: PROBLEM_LIMITS.detail, example: 'The request is invalid.' },
     errors: {
       type: 'array',
+      maxItems: PROBLEM_LIMITS.errors,
+      description: `At most ${PROBLEM_LIMITS.errors} field errors are listed`,
       items: {
         type: 'object',
         required: ['field', 'message'],
         additionalProperties: false,
         properties: {
-          field: { type: 'string', description: 'Dotted path of the field, e.g. `items.0.quantity`' },
-          message: { type: 'string' },
+          field: { type: 'string', maxLength: PROBLEM_LIMITS.field, description: 'Dotted path of the field, e.g. `items.0.quantity`' },
+          message: { type: 'string', maxLength: PROBLEM_LIMITS.message },
         },
       },
     },

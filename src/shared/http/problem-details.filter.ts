@@ -29,8 +29,33 @@ function isFastifyClientError(error: unknown): error is Error & { statusCode: nu
   return error instanceof Error && typeof status === 'number' && status >= 400 && status < 500;
 }
 
+/**
+ * The bounds the OpenAPI `Problem` schema documents (api-responses.ts), enforced here, where every
+ * problem body is made: text is counted in code points (as JSON Schema's `maxLength` counts) and
+ * cut with `…`; beyond `PROBLEM_LIMITS.errors` field errors the rest are dropped. A client may rely on them.
+ */
+export const PROBLEM_LIMITS = { detail: 1000, errors: 50, field: 200, message: 500 } as const;
+
+/** `text` with at most `max` code points; a cut one ends in `…`. Never splits a surrogate pair. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text; // UTF-16 length bounds the code point count
+  const codePoints = Array.from(text);
+  return codePoints.length <= max ? text : `${codePoints.slice(0, max - 1).join('')}…`;
+}
+
 export function problem(status: number, detail: string, errors?: FieldError[]): ProblemDetails {
-  return { type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail, ...(errors && { errors }) };
+  return {
+    type: 'about:blank',
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail: truncate(detail, PROBLEM_LIMITS.detail),
+    ...(errors && {
+      errors: errors.slice(0, PROBLEM_LIMITS.errors).map(({ field, message }) => ({
+        field: truncate(field, PROBLEM_LIMITS.field),
+        message: truncate(message, PROBLEM_LIMITS.message),
+      })),
+    }),
+  };
 }
 
 /**
