@@ -31,8 +31,9 @@ export async function freshDatabase(name) {
 }
 
 /** Runs a node script pinned to CPU 1 (the load generator gets CPU 0), when the machine has two. */
-export function startNode(script, env, { cpu = '1' } = {}) {
-  const args = os.cpus().length > 1 ? ['taskset', '-c', cpu, process.execPath, script] : [process.execPath, script];
+export function startNode(script, env, { cpu = '1', nodeArgs = [] } = {}) {
+  const node = [process.execPath, ...nodeArgs, script];
+  const args = os.cpus().length > 1 ? ['taskset', '-c', cpu, ...node] : node;
   const child = spawn(args[0], args.slice(1), {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
@@ -45,11 +46,11 @@ export function startNode(script, env, { cpu = '1' } = {}) {
   return child;
 }
 
-export async function waitForReady(url, timeoutMs = 60_000) {
+export async function waitForReady(url, timeoutMs = 60_000, headers) {
   const started = performance.now();
   while (performance.now() - started < timeoutMs) {
     try {
-      if ((await fetch(url)).ok) return performance.now() - started;
+      if ((await fetch(url, { headers })).ok) return performance.now() - started;
     } catch {
       // not yet
     }
@@ -102,13 +103,13 @@ export const BENCH_ADMIN = { email: 'admin@bench.example', password: 'bench admi
 /**
  * The API from dist/main.js (pinned) on a fresh database named `orderly_bench_<name>`, with the
  * bench admin seeded and `products` bulk-inserted then settled (VACUUM ANALYZE and a checkpoint,
- * so neither runs during the measurements). `ids` are the products newest first.
+ * so neither runs during the measurements). `ids` are the products newest first; `env` starts it again.
  */
-export async function startCatalogueApi(name, products) {
+export async function startCatalogueApi(name, products, { nodeArgs } = {}) {
   const databaseUrl = await freshDatabase(`orderly_bench_${name}`);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const api = startNode('dist/main.js', {
+  const env = {
     DATABASE_URL: databaseUrl,
     REDIS_URL: REDIS,
     REDIS_PREFIX: `orderly-bench-${name}-${Date.now()}`,
@@ -119,7 +120,8 @@ export async function startCatalogueApi(name, products) {
     SEED_ADMIN_PASSWORD: BENCH_ADMIN.password,
     PORT: String(port),
     HOST: '127.0.0.1',
-  });
+  };
+  const api = startNode('dist/main.js', env, { nodeArgs });
   await waitForReady(`${base}/health/ready`);
   const client = new pg.Client(databaseUrl);
   await client.connect();
@@ -134,7 +136,7 @@ export async function startCatalogueApi(name, products) {
     await client.query('VACUUM ANALYZE products');
     await client.query('CHECKPOINT');
     const ids = (await client.query('SELECT id FROM products ORDER BY created_at DESC')).rows.map((row) => row.id);
-    return { api, base, databaseUrl, ids };
+    return { api, base, databaseUrl, ids, env };
   } finally {
     await client.end();
   }

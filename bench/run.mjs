@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { machine, ROOT } from './lib.mjs';
 
-const SCENARIOS = ['auth', 'mail', 'commerce', 'cluster', 'money'];
+const SCENARIOS = ['auth', 'mail', 'commerce', 'cluster', 'money', 'hot-reads'];
 const selected = process.argv.slice(2).length ? process.argv.slice(2) : SCENARIOS;
 const file = `${ROOT}BENCHMARKS.md`;
 
