@@ -1,11 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHmac, randomUUID } from 'node:crypto';
-import { newAccount, register, startApp, TEST_JWT_SECRET, TestApp, uniqueRedisPrefix, useTestApp } from './support/app';
+import { newAccount, register, startApp, TestApp, uniqueRedisPrefix, useTestApp } from './support/app';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { freePort } from './support/private-redis';
-import { RunningProcess, startProcess, waitForHttp } from './support/process';
-import { TEST_REDIS_URL } from './support/services';
+import { apiProcessEnvironment, RunningProcess, startProcess, waitForHttp } from './support/process';
 
 interface ProxiedResponse {
   status: number;
@@ -66,16 +65,8 @@ describe('Client IPs behind a proxy (TRUST_PROXY) and the per-IP limit', () => {
   let database: TestDatabase;
   const processes: RunningProcess[] = [];
 
-  const apiEnvironment = (overrides: Record<string, string>) => ({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    JWT_SECRET: TEST_JWT_SECRET,
-    DATABASE_URL: database.url,
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_PREFIX: uniqueRedisPrefix(),
-    HOST: '127.0.0.1',
-    ...overrides,
-  });
+  const apiEnvironment = (overrides: Record<string, string>) =>
+    apiProcessEnvironment({ DATABASE_URL: database.url, REDIS_PREFIX: uniqueRedisPrefix(), ...overrides });
 
   beforeAll(async () => {
     database = await createTestDatabase();

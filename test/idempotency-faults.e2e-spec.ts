@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { adminToken, createProduct, register, startApp, TEST_JWT_SECRET, TestApp, uniqueRedisPrefix, withAdmin } from './support/app';
+import { adminToken, createProduct, register, startApp, TestApp, uniqueRedisPrefix, withAdmin } from './support/app';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { freePort } from './support/private-redis';
-import { RunningProcess, startProcess, waitForHttp } from './support/process';
-import { TEST_REDIS_URL } from './support/services';
+import { apiProcessEnvironment, RunningProcess, startProcess, waitForHttp } from './support/process';
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
@@ -125,18 +124,16 @@ describe('Idempotency-Key under faults', () => {
 
     async function startApi(): Promise<{ base: string; process: RunningProcess }> {
       const port = await freePort();
-      const child = startProcess('dist/main.js', {
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        JWT_SECRET: TEST_JWT_SECRET,
-        REDIS_URL: TEST_REDIS_URL,
-        REDIS_PREFIX: redisPrefix,
-        RATE_LIMIT_PER_IP: '0',
-        MIGRATIONS_RUN: 'false',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        ...variables(),
-      });
+      const child = startProcess(
+        'dist/main.js',
+        apiProcessEnvironment({
+          REDIS_PREFIX: redisPrefix,
+          RATE_LIMIT_PER_IP: '0',
+          MIGRATIONS_RUN: 'false',
+          PORT: String(port),
+          ...variables(),
+        }),
+      );
       processes.push(child);
       const base = `http://127.0.0.1:${port}`;
       await waitForHttp(`${base}/health/ready`);

@@ -1,9 +1,9 @@
 import { Client } from 'pg';
 import { loadEnvironment } from '../src/shared/config/environment';
-import { TEST_JWT_SECRET, uniqueRedisPrefix } from './support/app';
+import { uniqueRedisPrefix } from './support/app';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { freePort } from './support/private-redis';
-import { RunningProcess, startProcess, waitForHttp } from './support/process';
+import { apiProcessEnvironment, RunningProcess, startProcess, waitForHttp } from './support/process';
 import { TEST_REDIS_URL } from './support/services';
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -31,20 +31,19 @@ describe('METRICS_PORT', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     const [port, metricsPort] = [await freePort(), await freePort()];
-    api = startProcess('dist/main.js', {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      JWT_SECRET: TEST_JWT_SECRET,
-      DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_PREFIX: uniqueRedisPrefix(),
-      RATE_LIMIT_PER_IP: '0',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      METRICS_PORT: String(metricsPort),
-      // The relay's periodic sweep reads the outbox too; kept out of the measured window.
-      OUTBOX_SWEEP_INTERVAL_MS: '3600000',
-    });
+    api = startProcess(
+      'dist/main.js',
+      apiProcessEnvironment({
+        DATABASE_URL: database.url,
+        REDIS_PREFIX: uniqueRedisPrefix(),
+        RATE_LIMIT_PER_IP: '0',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        METRICS_PORT: String(metricsPort),
+        // The relay's periodic sweep reads the outbox too; kept out of the measured window.
+        OUTBOX_SWEEP_INTERVAL_MS: '3600000',
+      }),
+    );
     base = `http://127.0.0.1:${port}`;
     metricsBase = `http://127.0.0.1:${metricsPort}`;
     await waitForHttp(`${base}/health/ready`).catch((error: Error) => {

@@ -19,21 +19,29 @@ function wantsRawBody(request: FastifyRequest): boolean {
   return (request.routeOptions.config as RawBodyRouteConfig | undefined)?.keepRawBody === true;
 }
 
+async function keepRawBody(request: FastifyRequest & { rawBody?: Buffer }, payload: AsyncIterable<unknown>): Promise<Readable> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of payload) {
+    size += (chunk as Buffer).length;
+    if (size > BODY_LIMIT_BYTES) throw Object.assign(new Error('Request body is too large'), { statusCode: 413 });
+    chunks.push(chunk as Buffer);
+  }
+  request.rawBody = Buffer.concat(chunks);
+  return Readable.from([request.rawBody]);
+}
+
 /**
  * For routes marked `@RawBody()`, keeps the body as received before JSON parsing in
- * `request.rawBody` (no other route pays for a copy).
+ * `request.rawBody` (no other route pays for a copy). A callback hook, not an async one: every
+ * request passes through it, and the others should not pay for a promise either.
  */
 export function captureRawBody(fastify: FastifyInstance): void {
-  fastify.addHook('preParsing', async (request: FastifyRequest & { rawBody?: Buffer }, _reply, payload) => {
-    if (!wantsRawBody(request)) return payload;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of payload) {
-      size += (chunk as Buffer).length;
-      if (size > BODY_LIMIT_BYTES) throw Object.assign(new Error('Request body is too large'), { statusCode: 413 });
-      chunks.push(chunk as Buffer);
-    }
-    request.rawBody = Buffer.concat(chunks);
-    return Readable.from([request.rawBody]);
+  fastify.addHook('preParsing', (request, _reply, payload, done) => {
+    if (!wantsRawBody(request)) return done(null, payload);
+    keepRawBody(request, payload).then(
+      (kept) => done(null, kept),
+      (error: Error) => done(error),
+    );
   });
 }

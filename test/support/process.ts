@@ -1,5 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { TEST_JWT_SECRET } from './app';
+import { TEST_REDIS_URL } from './services';
 
 export const ROOT = resolve(__dirname, '../..');
 
@@ -35,3 +37,13 @@ export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
+
+/** What every real API process of the tests runs with; `variables` add to it or override it. */
+export const apiProcessEnvironment = (variables: Record<string, string | undefined>): Record<string, string | undefined> => ({
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'warn',
+  JWT_SECRET: TEST_JWT_SECRET,
+  REDIS_URL: TEST_REDIS_URL,
+  HOST: '127.0.0.1',
+  ...variables,
+});
