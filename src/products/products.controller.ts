@@ -1,10 +1,9 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, HttpStatus, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, HttpStatus, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiNotModifiedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/access-tokens';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { Roles } from '../auth/decorators/roles.decorator';
 import { ApiProblemResponse, responseHeaders } from '../shared/http/api-responses';
-import { EntityTagInterceptor } from '../shared/http/entity-tag';
 import { IdParam } from '../shared/http/id-param.decorator';
 import { Public } from '../shared/http/public.decorator';
 import { Role } from '../users/entities/user.entity';
@@ -25,7 +24,6 @@ export class ProductsController {
 
   @Public()
   @Get(':id')
-  @UseInterceptors(EntityTagInterceptor)
   @ApiHeader({
     name: 'If-None-Match',
     required: false,
@@ -40,7 +38,6 @@ export class ProductsController {
 
   @Post()
   @Roles(Role.Admin)
-  @UseInterceptors(EntityTagInterceptor)
   @ApiCreatedResponse({ type: ProductResponse, headers: responseHeaders('ETag') })
   @ApiProblemResponse(409, 'A product with this sku exists')
   create(@Body() body: CreateProductDto): Promise<ProductResponse> {
@@ -49,7 +46,6 @@ export class ProductsController {
 
   @Patch(':id')
   @Roles(Role.Admin)
-  @UseInterceptors(EntityTagInterceptor)
   @ApiHeader({
     name: 'If-Match',
     required: false,

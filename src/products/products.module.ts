@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { EntityTagInterceptor } from '../shared/http/entity-tag';
 import { Product } from './entities/product.entity';
 import { ProductCache } from './product-cache';
 import { ProductStock } from './product-stock';
@@ -10,7 +9,7 @@ import { ProductsService } from './products.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Product])],
   controllers: [ProductsController],
-  providers: [ProductsService, ProductStock, ProductCache, EntityTagInterceptor],
+  providers: [ProductsService, ProductStock, ProductCache],
   exports: [ProductsService, ProductStock],
 })
 export class ProductsModule {}

@@ -10,7 +10,7 @@ import { createRootLogger, PinoLoggerService, requestContext } from '../logging/
 import { Metrics } from '../metrics/metrics';
 import { CounterStore } from '../rate-limit/counter-store';
 import { registerClientRateLimit } from './client-rate-limit';
-import { answerNotModified } from './entity-tag';
+import { conditionalResponses } from './entity-tag';
 import { BEARER_SCHEME, WEBHOOK_SIGNATURE_SCHEME } from './api-responses';
 import { answerFrameworkError } from './framework-errors';
 import { completeOpenApiDocument } from './openapi-conventions';
@@ -81,7 +81,7 @@ export async function createHttpApp(rootModule: DynamicModule, env: Environment)
     // Every 429 says when to come back, whichever layer refused (CONTRACT §3).
     if (reply.statusCode === 429 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '1');
   });
-  answerNotModified(fastify);
+  conditionalResponses(fastify);
   if (env.corsOrigins.length > 0) app.enableCors({ origin: env.corsOrigins, credentials: false });
 
   applyApiPrefix(app);

@@ -1,11 +1,9 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { map, Observable } from 'rxjs';
 
 /**
  * Entity tags (RFC 9110 §8.8.3). A service marks a response body with the tag of the exact
- * version it was built from; `EntityTagInterceptor` turns the mark into an `ETag` header and
- * `answerNotModified` turns a matching `If-None-Match` into a `304`, for any route that tags.
+ * version it was built from; `conditionalResponses` turns the mark into an `ETag` header and a
+ * matching `If-None-Match` into a `304`, for any route that tags.
  */
 const ENTITY_TAG = Symbol('entityTag');
 
@@ -38,22 +36,18 @@ export function versionsAllowedByIfMatch(header: string): '*' | number[] {
   return tags.filter(({ weak, tag }) => !weak && /^"\d{1,9}"$/.test(tag)).map(({ tag }) => Number(tag.slice(1, -1)));
 }
 
-@Injectable()
-export class EntityTagInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
-    return next.handle().pipe(
-      map((body: unknown) => {
-        const tag = entityTagOf(body);
-        if (tag) void reply.header('etag', tag);
-        return body;
-      }),
-    );
-  }
-}
-
-/** `If-None-Match` naming the response's current tag (weak comparison) answers `304` with no body. */
-export function answerNotModified(fastify: FastifyInstance): void {
+/**
+ * Conditional responses for every route, in two Fastify hooks rather than an interceptor per
+ * route: a body marked with `tagged()` sends its `ETag` (read before serialisation, while the mark
+ * is still there), and `If-None-Match` naming the response's current tag (weak comparison)
+ * answers `304` with no body.
+ */
+export function conditionalResponses(fastify: FastifyInstance): void {
+  fastify.addHook('preSerialization', (_request, reply, payload, done) => {
+    const tag = entityTagOf(payload);
+    if (tag) void reply.header('etag', tag);
+    done(null, payload);
+  });
   fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const ifNoneMatch = request.headers['if-none-match'];
     if (!ifNoneMatch || reply.statusCode !== 200 || (request.method !== 'GET' && request.method !== 'HEAD')) return payload;
