@@ -46,3 +46,5 @@ Module({ controllers: [UsersController] })(FloorModule);
 
 const app = await NestFactory.create(FloorModule, new FastifyAdapter(), { logger: false });
 await app.listen(Number(process.env.PORT), '127.0.0.1');
+// Exit normally on SIGTERM so `node --cpu-prof` writes its profile (bench/profile/hot-reads.mjs floors).
+process.once('SIGTERM', () => process.exit(0));

@@ -1,6 +1,6 @@
 // Floor A for issue 11: the least NestJS-on-Fastify code doing a cached product read's work — one
 // Redis MGET (value + version) and the stored string sent as it is. It uses node-redis
-// (`@redis/client`), the client the app's cache reaches through Keyv and `@keyv/redis`, so the floor
+// (`@redis/client`), the client the app's cache uses, so the floor
 // differs from Orderly only in what Orderly adds on top. Plain JS: decorators are applied by hand.
 import { Controller, Get, Header, Module, Param } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -29,3 +29,5 @@ Module({ controllers: [ProductsController] })(FloorModule);
 
 const app = await NestFactory.create(FloorModule, new FastifyAdapter(), { logger: false });
 await app.listen(Number(process.env.PORT), '127.0.0.1');
+// Exit normally on SIGTERM so `node --cpu-prof` writes its profile (bench/profile/hot-reads.mjs floors).
+process.once('SIGTERM', () => process.exit(0));

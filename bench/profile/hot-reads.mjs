@@ -9,13 +9,13 @@ import { summarise } from './summarise.mjs';
 
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8);
 
-async function profiled(env, route, headers) {
+async function profiled(env, route, headers, script = 'dist/main.js', readyPath = '/health/ready') {
   const dir = mkdtempSync(join(tmpdir(), 'orderly-cpuprof-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const spawned = performance.now();
-  const api = startNode('dist/main.js', { ...env, PORT: String(port) }, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
-  await waitForReady(`${base}/health/ready`);
+  const api = startNode(script, { ...env, PORT: String(port) }, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+  await waitForReady(`${base}${readyPath}`, 20_000, headers);
   await load({ url: `${base}${route}`, headers, duration: 2 });
   const from = performance.now() - spawned + 500;
   const result = await load({ url: `${base}${route}`, headers, duration: SECONDS });
@@ -37,11 +37,20 @@ const registered = await json(`${base}/api/v1/auth/register`, {
 });
 await stop(first.api);
 const headers = { authorization: `Bearer ${registered.accessToken}` };
-for (const [name, route, routeHeaders] of [
-  ['cached GET /products/:id', `/api/v1/products/${first.ids[0]}`, undefined],
+const productRoute = `/api/v1/products/${first.ids[0]}`;
+const floorEnv = { REDIS_URL: first.env.REDIS_URL, JWT_SECRET: first.env.JWT_SECRET, FLOOR_BODY: '{"id":"x"}' };
+const targets = [
+  ['cached GET /products/:id', productRoute, undefined],
   ['GET /users/me', '/api/v1/users/me', headers],
-]) {
-  const { file, window, requests, rps } = await profiled(first.env, route, routeHeaders);
+];
+// `-- floors` profiles the two floor servers too, for a side-by-side reading.
+if (process.argv.includes('floors')) {
+  targets.push(['floor A (product)', productRoute, undefined, 'bench/floor-product.mjs', productRoute]);
+  targets.push(['floor B (/users/me)', '/api/v1/users/me', headers, 'bench/floor-me.mjs', '/api/v1/users/me']);
+}
+for (const [name, route, routeHeaders, script, readyPath] of targets) {
+  const env = script ? floorEnv : first.env;
+  const { file, window, requests, rps } = await profiled(env, route, routeHeaders, script, readyPath);
   process.stdout.write(`\n## ${name}: ${rps} req/s under the profiler, ${file}\n`);
   process.stdout.write(summarise(JSON.parse(readFileSync(file, 'utf8')), requests, window));
 }

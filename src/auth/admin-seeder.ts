@@ -23,11 +23,16 @@ export class AdminSeeder implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const { seedAdminEmail: email, seedAdminPassword: password } = this.env;
     if (!email || !password) return;
-    if (await this.users.createAdminIfAbsent(email, await this.hasher.hash(password))) {
-      this.logger.log(`Seed administrator ${email} created`);
-      return;
+    // Looked up before hashing: on every start but the first the account exists, and an argon2
+    // hash (19 MiB, tens of milliseconds) is then start-up time and memory spent for nothing.
+    let existing = await this.users.findByEmail(email);
+    if (!existing) {
+      if (await this.users.createAdminIfAbsent(email, await this.hasher.hash(password))) {
+        this.logger.log(`Seed administrator ${email} created`);
+        return;
+      }
+      existing = await this.users.findByEmail(email); // another process created it meanwhile
     }
-    const existing = await this.users.findByEmail(email);
     if (!existing || existing.role === Role.Admin) {
       this.logger.log(`Seed administrator ${email} is present`);
       return;

@@ -1,17 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { VersionedCache, VersionedRead } from '../shared/cache/versioned-cache';
+import { Codec, jsonCodec, VersionedCache, VersionedEntry, VersionedRead } from '../shared/cache/versioned-cache';
 import { afterCommit } from '../shared/database/after-commit';
+import { JsonBody } from '../shared/http/json-body';
 import type { ProductListQuery, ProductResponse } from './dto/product.dto';
 
 /** Admins also see retired products, so what they are answered is cached apart from everyone else's. */
 export type Audience = 'admin' | 'public';
 
-export interface CachedProduct {
-  body: ProductResponse;
-  /** The row version the body was built from: its ETag. */
-  version: number;
-}
+/** A product as answered: its JSON, tagged with the row version it was built from. */
+export type CachedProduct = JsonBody<ProductResponse>;
+
+/** `<ETag>\n<JSON>`: a hit is split, not parsed, and its text sent as it is. */
+const productCodec: Codec<CachedProduct> = {
+  encode: (product) => `${product.entityTag}\n${product.text}`,
+  decode(text) {
+    const end = text.indexOf('\n');
+    return new JsonBody(text.slice(end + 1), text.slice(0, end));
+  },
+};
+const listCodec = jsonCodec<CachedListPage>();
 
 /** A cached list page holds the ids in order, not the products: their bodies come from the items' own entries. */
 export interface CachedListPage {
@@ -23,17 +31,21 @@ const ITEM_TTL_MS = 300_000;
 const LIST_TTL_MS = 30_000;
 
 /**
- * Entry keys carry the shape of what they hold (`e2`: pages of ids, items with their version), so
+ * Entry keys carry the shape of what they hold (`e3`: pages of ids, items as ETag + JSON text), so
  * a process of an earlier release, during a rolling deploy, never reads what this one wrote or the
  * other way round. Version keys are shared across releases: a write on either invalidates both.
  */
 const keys = {
   itemVersion: (id: string) => `products:item:${id}:version`,
-  item: (id: string, audience: Audience) => ({ key: `products:e2:item:${id}:${audience}`, versionKey: keys.itemVersion(id) }),
+  item: (id: string, audience: Audience): VersionedEntry<CachedProduct> => ({
+    key: `products:e3:item:${id}:${audience}`,
+    versionKey: keys.itemVersion(id),
+    codec: productCodec,
+  }),
   listVersion: 'products:list:version',
-  list({ limit, cursor, q }: ProductListQuery) {
+  list({ limit, cursor, q }: ProductListQuery): VersionedEntry<CachedListPage> {
     const normalised = new URLSearchParams({ limit: String(limit), cursor: cursor ?? '', q: q ?? '' }).toString();
-    return { key: `products:e2:list:${normalised}`, versionKey: keys.listVersion };
+    return { key: `products:e3:list:${normalised}`, versionKey: keys.listVersion, codec: listCodec };
   },
 };
 
@@ -50,15 +62,12 @@ const keys = {
 export class ProductCache {
   constructor(private readonly cache: VersionedCache) {}
 
-  async readItem(id: string, audience: Audience): Promise<VersionedRead<CachedProduct>> {
-    const { key, versionKey } = keys.item(id, audience);
-    const read = await this.cache.read<CachedProduct>(key, versionKey);
-    this.cache.count('product', read.value !== undefined);
-    return read;
+  readItem(id: string, audience: Audience): Promise<VersionedRead<CachedProduct>> {
+    return this.cache.read(keys.item(id, audience), 'product');
   }
 
   writeItem(id: string, audience: Audience, version: string, product: CachedProduct): Promise<void> {
-    return this.cache.write(keys.item(id, audience).key, version, product, ITEM_TTL_MS);
+    return this.cache.write(keys.item(id, audience), version, product, ITEM_TTL_MS);
   }
 
   /** The product does not exist: whatever the read created is removed. */
@@ -68,12 +77,11 @@ export class ProductCache {
 
   /** What everyone but admins is answered for these products, in one round trip. */
   readPublicItems(ids: string[]): Promise<VersionedRead<CachedProduct>[]> {
-    return this.cache.readMany<CachedProduct>(ids.map((id) => keys.item(id, 'public')));
+    return this.cache.readMany(ids.map((id) => keys.item(id, 'public')));
   }
 
   readList(query: ProductListQuery): Promise<VersionedRead<CachedListPage>> {
-    const { key, versionKey } = keys.list(query);
-    return this.cache.read<CachedListPage>(key, versionKey);
+    return this.cache.read(keys.list(query));
   }
 
   /** A list read is a hit only when the page and every product on it came from the cache. */
@@ -82,7 +90,7 @@ export class ProductCache {
   }
 
   writeList(query: ProductListQuery, version: string, page: CachedListPage): Promise<void> {
-    return this.cache.write(keys.list(query).key, version, page, LIST_TTL_MS);
+    return this.cache.write(keys.list(query), version, page, LIST_TTL_MS);
   }
 
   /**

@@ -5,6 +5,7 @@ import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { Roles } from '../auth/decorators/roles.decorator';
 import { ApiProblemResponse, responseHeaders } from '../shared/http/api-responses';
 import { IdParam } from '../shared/http/id-param.decorator';
+import { JsonBody } from '../shared/http/json-body';
 import { Public } from '../shared/http/public.decorator';
 import { Role } from '../users/entities/user.entity';
 import { CreateProductDto, ProductListQuery, ProductPage, ProductResponse, UpdateProductDto } from './dto/product.dto';
@@ -18,7 +19,7 @@ export class ProductsController {
   @Public()
   @Get()
   @ApiOkResponse({ type: ProductPage })
-  list(@Query() query: ProductListQuery): Promise<ProductPage> {
+  list(@Query() query: ProductListQuery): Promise<JsonBody<ProductPage>> {
     return this.products.list(query);
   }
 
@@ -32,7 +33,7 @@ export class ProductsController {
   })
   @ApiOkResponse({ type: ProductResponse, headers: responseHeaders('ETag') })
   @ApiNotModifiedResponse({ description: 'The product is still at the version of If-None-Match', headers: responseHeaders('ETag') })
-  get(@CurrentUser() caller: Principal | undefined, @IdParam() id: string): Promise<ProductResponse> {
+  get(@CurrentUser() caller: Principal | undefined, @IdParam() id: string): Promise<JsonBody<ProductResponse>> {
     return this.products.get(caller, id);
   }
 
@@ -40,7 +41,7 @@ export class ProductsController {
   @Roles(Role.Admin)
   @ApiCreatedResponse({ type: ProductResponse, headers: responseHeaders('ETag') })
   @ApiProblemResponse(409, 'A product with this sku exists')
-  create(@Body() body: CreateProductDto): Promise<ProductResponse> {
+  create(@Body() body: CreateProductDto): Promise<JsonBody<ProductResponse>> {
     return this.products.create(body);
   }
 
@@ -59,7 +60,7 @@ export class ProductsController {
     @IdParam() id: string,
     @Body() body: UpdateProductDto,
     @Headers('if-match') ifMatch: string | undefined,
-  ): Promise<ProductResponse> {
+  ): Promise<JsonBody<ProductResponse>> {
     return this.products.update(id, body, ifMatch);
   }
 

@@ -5,15 +5,18 @@ import type { Principal } from '../auth/access-tokens';
 import { ENVIRONMENT } from '../shared/config/config.module';
 import type { Environment } from '../shared/config/environment';
 import { isUniqueViolation } from '../shared/database/postgres-errors';
-import { Tagged, tagged, versionsAllowedByIfMatch } from '../shared/http/entity-tag';
-import { decodeCursor, Page, toPage } from '../shared/http/pagination';
+import { versionsAllowedByIfMatch } from '../shared/http/entity-tag';
+import { JsonBody } from '../shared/http/json-body';
+import { decodeCursor, toPage } from '../shared/http/pagination';
 import { Role } from '../users/entities/user.entity';
 import { CreateProductDto, ProductListQuery, ProductPage, ProductResponse, UpdateProductDto } from './dto/product.dto';
 import { Product } from './entities/product.entity';
-import { Audience, ProductCache } from './product-cache';
+import { Audience, CachedProduct, ProductCache } from './product-cache';
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${char}`);
 const audienceOf = (caller: Principal | undefined): Audience => (caller?.role === Role.Admin ? 'admin' : 'public');
+/** A product as answered, tagged with the row version it was read at. */
+const answer = (product: Product): CachedProduct => JsonBody.of(ProductResponse.of(product), product.version);
 
 @Injectable()
 export class ProductsService {
@@ -23,13 +26,13 @@ export class ProductsService {
     @Inject(ENVIRONMENT) private readonly env: Environment,
   ) {}
 
-  async create(dto: CreateProductDto): Promise<Tagged<ProductResponse>> {
+  async create(dto: CreateProductDto): Promise<JsonBody<ProductResponse>> {
     try {
       const product = await this.products.save(
         this.products.create({ ...dto, description: dto.description ?? '', currency: this.env.storeCurrency, active: true }),
       );
       await this.cache.changed(this.products.manager, [product.id], { lists: true });
-      return tagged(ProductResponse.of(product), product.version);
+      return answer(product);
     } catch (error) {
       if (isUniqueViolation(error, 'products_sku_unique')) throw new ConflictException(`A product with sku ${dto.sku} exists.`);
       throw error;
@@ -41,7 +44,7 @@ export class ProductsService {
    * version the client has seen; otherwise 412 and nothing is written. The version check and the
    * write are one conditional UPDATE, so of two admins sending the same tag at once, one wins.
    */
-  async update(id: string, dto: UpdateProductDto, ifMatch?: string): Promise<Tagged<ProductResponse>> {
+  async update(id: string, dto: UpdateProductDto, ifMatch?: string): Promise<JsonBody<ProductResponse>> {
     const allowed = ifMatch === undefined ? '*' : versionsAllowedByIfMatch(ifMatch);
     if (Object.keys(dto).length === 0) return this.unchanged(id, allowed);
     try {
@@ -56,7 +59,7 @@ export class ProductsService {
         }
         await this.cache.changed(manager, [id], { lists: true });
         const product = await manager.findOneByOrFail(Product, { id });
-        return tagged(ProductResponse.of(product), product.version);
+        return answer(product);
       });
     } catch (error) {
       if (isUniqueViolation(error, 'products_sku_unique')) throw new ConflictException(`A product with sku ${dto.sku} exists.`);
@@ -65,12 +68,12 @@ export class ProductsService {
   }
 
   /** A PATCH with nothing to change writes nothing (and so keeps the version), but still answers its precondition. */
-  private async unchanged(id: string, allowed: '*' | number[]): Promise<Tagged<ProductResponse>> {
+  private async unchanged(id: string, allowed: '*' | number[]): Promise<JsonBody<ProductResponse>> {
     const product = await this.products.findOneBy({ id });
     if (!product) throw new NotFoundException('No such product.');
     if (allowed !== '*' && !allowed.includes(product.version))
       throw new PreconditionFailedException('The product changed since the ETag you sent.');
-    return tagged(ProductResponse.of(product), product.version);
+    return answer(product);
   }
 
   /** Soft delete: hidden from the catalogue, kept for the orders that reference it. */
@@ -81,26 +84,26 @@ export class ProductsService {
   }
 
   /** Served from the cache when warm, with the ETag of the row version it was built from. */
-  async get(caller: Principal | undefined, id: string): Promise<Tagged<ProductResponse>> {
+  async get(caller: Principal | undefined, id: string): Promise<JsonBody<ProductResponse>> {
     const audience = audienceOf(caller);
     const cached = await this.cache.readItem(id, audience);
-    if (cached.value) return tagged(cached.value.body, cached.value.version);
+    if (cached.value) return cached.value;
     const product = await this.products.findOneBy({ id });
     if (!product) {
       await this.cache.forgetItem(id, cached);
       throw new NotFoundException('No such product.');
     }
     if (!product.active && audience !== 'admin') throw new NotFoundException('No such product.');
-    const body = ProductResponse.of(product);
-    await this.cache.writeItem(id, audience, cached.version, { body, version: product.version });
-    return tagged(body, product.version);
+    const body = answer(product);
+    await this.cache.writeItem(id, audience, cached.version, body);
+    return body;
   }
 
   /**
    * A cached page keeps only its ids; each product's body comes from its own (fresh) cache entry,
    * and only stale ones are read again — in one query — so orders taking stock keep lists warm.
    */
-  async list(query: ProductListQuery): Promise<ProductPage> {
+  async list(query: ProductListQuery): Promise<JsonBody<ProductPage>> {
     const cachedPage = await this.cache.readList(query);
     if (cachedPage.value) return this.assemble(cachedPage.value.ids, cachedPage.value.nextCursor);
     this.cache.countListRead(false);
@@ -113,12 +116,13 @@ export class ProductsService {
       .take(query.limit + 1);
     if (query.q) builder.andWhere(`lower(product.name) LIKE :pattern ESCAPE '\\'`, { pattern: `%${escapeLike(query.q.toLowerCase())}%` });
     if (after) builder.andWhere('(product.createdAt, product.id) < (:createdAt, :id)', after);
-    const page: Page<ProductResponse> = toPage(await builder.getMany(), query.limit, ProductResponse.of);
+    const page: ProductPage = toPage(await builder.getMany(), query.limit, ProductResponse.of);
     await this.cache.writeList(query, cachedPage.version, { ids: page.data.map((product) => product.id), nextCursor: page.nextCursor });
-    return page;
+    return JsonBody.of(page);
   }
 
-  private async assemble(ids: string[], nextCursor: string | null): Promise<ProductPage> {
+  /** The page's JSON is put together from the items' cached JSON, none of it parsed. */
+  private async assemble(ids: string[], nextCursor: string | null): Promise<JsonBody<ProductPage>> {
     const cached = await this.cache.readPublicItems(ids);
     const stale = ids.filter((_id, index) => !cached[index].value);
     this.cache.countListRead(stale.length === 0);
@@ -126,18 +130,18 @@ export class ProductsService {
     if (stale.length > 0) {
       for (const product of await this.products.findBy({ id: In(stale) })) reread.set(product.id, product);
     }
-    const data: ProductResponse[] = [];
-    await Promise.all(
+    const items: (string | undefined)[] = await Promise.all(
       ids.map(async (id, index) => {
         const hit = cached[index].value;
-        if (hit) return void (data[index] = hit.body);
+        if (hit) return hit.text;
         const product = reread.get(id);
         // Retired between the page being cached and now: the list version moves too, right after.
-        if (!product?.active) return;
-        data[index] = ProductResponse.of(product);
-        await this.cache.writeItem(id, 'public', cached[index].version, { body: data[index], version: product.version });
+        if (!product?.active) return undefined;
+        const body = answer(product);
+        await this.cache.writeItem(id, 'public', cached[index].version, body);
+        return body.text;
       }),
     );
-    return { data: data.filter(Boolean), nextCursor };
+    return new JsonBody(`{"data":[${items.filter((item) => item !== undefined).join(',')}],"nextCursor":${JSON.stringify(nextCursor)}}`);
   }
 }

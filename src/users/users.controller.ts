@@ -5,6 +5,7 @@ import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { Roles } from '../auth/decorators/roles.decorator';
 import { ApiProblemResponse } from '../shared/http/api-responses';
 import { IdParam } from '../shared/http/id-param.decorator';
+import { JsonBody } from '../shared/http/json-body';
 import { PageQuery } from '../shared/http/pagination';
 import { UpdateProfileDto } from './dto/update-profile.dto';
 import { UserPage, UserResponse } from './dto/user.response';
@@ -19,7 +20,7 @@ export class UsersController {
   @Get('me')
   @ApiOkResponse({ type: UserResponse })
   @ApiProblemResponse(404, 'The account no longer exists')
-  me(@CurrentUser() caller: Principal): Promise<UserResponse> {
+  me(@CurrentUser() caller: Principal): Promise<JsonBody<UserResponse>> {
     return this.users.profile(caller);
   }
 

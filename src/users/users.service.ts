@@ -4,12 +4,19 @@ import { EntityManager, Repository } from 'typeorm';
 import type { Principal } from '../auth/access-tokens';
 import { AppCache } from '../shared/cache/app-cache';
 import { isUniqueViolation } from '../shared/database/postgres-errors';
+import { JsonBody } from '../shared/http/json-body';
 import { decodeCursor, PageQuery, toPage } from '../shared/http/pagination';
 import { UserPage, UserResponse } from './dto/user.response';
 import { Role, User } from './entities/user.entity';
 
 const PROFILE_TTL_MS = 60_000;
-const profileKey = (userId: string) => `user:${userId}:profile`;
+/** The profile's JSON as answered (`j1`: the text itself, so a hit is sent without a parse). */
+const profileKey = (userId: string) => `user:${userId}:profile:j1`;
+/**
+ * Invalidation also drops the previous release's entry (an object, under the bare key), so its
+ * processes read fresh during a rolling deploy; drop it from the list one release later.
+ */
+const profileKeys = (userId: string) => [profileKey(userId), `user:${userId}:profile`];
 
 export interface NewAccount {
   email: string;
@@ -43,20 +50,20 @@ export class UsersService {
   }
 
   /** The caller's own profile; read on every `GET /users/me`, so it is cached and invalidated on change. */
-  async profile(caller: Principal): Promise<UserResponse> {
-    const cached = await this.cache.get<UserResponse>('profile', profileKey(caller.id));
-    if (cached) return cached;
+  async profile(caller: Principal): Promise<JsonBody<UserResponse>> {
+    const cached = await this.cache.get('profile', profileKey(caller.id));
+    if (cached !== undefined) return new JsonBody(cached);
     const user = await this.findById(caller.id);
     if (!user) throw new NotFoundException('This account no longer exists.');
-    const profile = UserResponse.of(user);
-    await this.cache.set(profileKey(caller.id), profile, PROFILE_TTL_MS);
+    const profile = JsonBody.of(UserResponse.of(user));
+    await this.cache.set(profileKey(caller.id), profile.text, PROFILE_TTL_MS);
     return profile;
   }
 
   async rename(caller: Principal, name: string): Promise<UserResponse> {
     const result = await this.users.update({ id: caller.id }, { name });
     if (result.affected === 0) throw new NotFoundException('This account no longer exists.');
-    await this.cache.delete(profileKey(caller.id));
+    await this.cache.delete(...profileKeys(caller.id));
     return this.get(caller.id);
   }
 
@@ -86,6 +93,6 @@ export class UsersService {
 
   async promoteToAdmin(id: string): Promise<void> {
     await this.users.update({ id }, { role: Role.Admin });
-    await this.cache.delete(profileKey(id));
+    await this.cache.delete(...profileKeys(id));
   }
 }

@@ -1,10 +1,10 @@
-import { CACHE_MANAGER } from '@nestjs/cache-manager';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Cache } from 'cache-manager';
+import { Injectable, Logger } from '@nestjs/common';
+import { CacheStore } from './cache-store';
 
 /**
  * The cache as domain services use it: never throws (a cache outage is a miss, logged), and counts
- * hits and misses. Entries carry a TTL as a backstop only; writers invalidate explicitly.
+ * hits and misses. Values are text the caller encoded (usually JSON it will send as it is).
+ * Entries carry a TTL as a backstop only; writers invalidate explicitly.
  */
 @Injectable()
 export class AppCache {
@@ -13,29 +13,35 @@ export class AppCache {
   /** Lookups per named cache (`profile`, `product`, …), and failures of any kind. */
   readonly stats = { lookups: new Map<string, { hits: number; misses: number }>(), errors: 0 };
 
-  constructor(@Inject(CACHE_MANAGER) private readonly cache: Cache) {}
+  constructor(private readonly store: CacheStore) {}
 
-  /** A lookup counted as a hit or a miss of the cache named `cacheName`. */
-  async get<T>(cacheName: string, key: string): Promise<T | undefined> {
-    try {
-      const value = await this.cache.get<T>(key);
-      this.count(cacheName, value !== undefined && value !== null);
-      return value ?? undefined;
-    } catch (error) {
-      this.count(cacheName, false);
-      this.failed(error);
-      return undefined;
-    }
+  /** A lookup counted as a hit or a miss of the cache named `cacheName` (chained, like {@link getMany}). */
+  get(cacheName: string, key: string): Promise<string | undefined> {
+    return this.store.get(key).then(
+      (value) => {
+        this.count(cacheName, value !== null);
+        return value ?? undefined;
+      },
+      (error: unknown) => {
+        this.count(cacheName, false);
+        this.failed(error);
+        return undefined;
+      },
+    );
   }
 
-  /** One round trip for several keys; an outage reads as all misses. Not counted: callers decide what a hit is. */
-  async getMany<T>(keys: string[]): Promise<(T | undefined)[]> {
-    try {
-      return (await this.cache.mget<T>(keys)).map((value) => value ?? undefined);
-    } catch (error) {
-      this.failed(error);
-      return keys.map(() => undefined);
-    }
+  /**
+   * One round trip for several keys; an outage reads as all misses. Not counted: callers decide
+   * what a hit is. Chained, not `async`: it is on every cached read (see VersionedCache.read).
+   */
+  getMany(keys: string[]): Promise<(string | undefined)[]> {
+    return this.store.getMany(keys).then(
+      (values) => values.map((value) => value ?? undefined),
+      (error: unknown) => {
+        this.failed(error);
+        return keys.map(() => undefined);
+      },
+    );
   }
 
   count(cacheName: string, hit: boolean): void {
@@ -45,13 +51,13 @@ export class AppCache {
     else counts.misses += 1;
   }
 
-  async set<T>(key: string, value: T, ttlMs: number): Promise<void> {
-    await this.cache.set(key, value, ttlMs).catch((error: unknown) => this.failed(error));
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.store.set(key, value, ttlMs).catch((error: unknown) => this.failed(error));
   }
 
   async delete(...keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.cache.mdel(keys).catch((error: unknown) => this.failed(error));
+    await this.store.delete(keys).catch((error: unknown) => this.failed(error));
   }
 
   private failed(error: unknown): void {

@@ -2,10 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppCache } from './app-cache';
 
-interface Versioned<T> {
-  version: string;
-  value: T;
+/** How a cached value is written as text and read back. */
+export interface Codec<T> {
+  encode(value: T): string;
+  decode(text: string): T;
 }
+
+export const jsonCodec = <T>(): Codec<T> => ({ encode: (value) => JSON.stringify(value), decode: (text) => JSON.parse(text) as T });
 
 export interface VersionedRead<T> {
   value?: T;
@@ -13,6 +16,12 @@ export interface VersionedRead<T> {
   version: string;
   /** This read created the version (none existed): {@link VersionedCache.forget} undoes that. */
   created: boolean;
+}
+
+export interface VersionedEntry<T> {
+  key: string;
+  versionKey: string;
+  codec: Codec<T>;
 }
 
 const VERSION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -24,14 +33,26 @@ const VERSION_TTL_MS = 7 * 24 * 3600 * 1000;
  * a write committed ends up under a version the write has replaced, which no later reader accepts.
  * Value and version are read in one round trip; a missing version (never set, or evicted) never
  * validates anything.
+ *
+ * An entry is stored as `<version>\n<encoded value>`. A version is whatever text the version key
+ * holds (ours are UUIDs; a process of an earlier release may have written a JSON envelope there);
+ * neither contains a line break, so the first one ends it.
  */
 @Injectable()
 export class VersionedCache {
   constructor(private readonly cache: AppCache) {}
 
-  async read<T>(key: string, versionKey: string): Promise<VersionedRead<T>> {
-    const [read] = await this.readMany<T>([{ key, versionKey }]);
-    return read;
+  /**
+   * One entry; with `cacheName`, the lookup is counted as a hit or a miss of that cache. Chained
+   * rather than awaited: every cached read by id comes through here, and each `async` frame is two
+   * more promises for Node 20's async hooks (AsyncLocalStorage) to track.
+   */
+  read<T>(entry: VersionedEntry<T>, cacheName?: string): Promise<VersionedRead<T>> {
+    return this.cache.getMany([entry.key, entry.versionKey]).then(([stored, version]) => {
+      const read = this.settle(entry, stored, version);
+      if (cacheName) this.cache.count(cacheName, read.value !== undefined);
+      return read.created ? this.createVersions([entry], [read]).then(() => read) : read;
+    });
   }
 
   /** Counts a lookup of the cache named `cacheName` (`cache_requests` in the metrics). */
@@ -40,23 +61,27 @@ export class VersionedCache {
   }
 
   /** Several entries in one round trip (plus one more if some versions must be created). */
-  async readMany<T>(entries: { key: string; versionKey: string }[]): Promise<VersionedRead<T>[]> {
-    const found = await this.cache.getMany<Versioned<T> | string>([...entries.map((e) => e.key), ...entries.map((e) => e.versionKey)]);
-    const reads = entries.map((_entry, index): VersionedRead<T> => {
-      const entry = found[index];
-      const version = found[entries.length + index];
-      if (typeof version !== 'string') return { version: randomUUID(), created: true };
-      if (typeof entry === 'object' && entry.version === version) return { value: entry.value, version, created: false };
-      return { version, created: false };
-    });
-    await Promise.all(
-      reads.map((read, index) => (read.created ? this.cache.set(entries[index].versionKey, read.version, VERSION_TTL_MS) : undefined)),
-    );
+  async readMany<T>(entries: VersionedEntry<T>[]): Promise<VersionedRead<T>[]> {
+    const found = await this.cache.getMany([...entries.map((e) => e.key), ...entries.map((e) => e.versionKey)]);
+    const reads = entries.map((entry, index) => this.settle(entry, found[index], found[entries.length + index]));
+    await this.createVersions(entries, reads);
     return reads;
   }
 
-  async write<T>(key: string, version: string, value: T, ttlMs: number): Promise<void> {
-    await this.cache.set<Versioned<T>>(key, { version, value }, ttlMs);
+  private settle<T>({ codec }: VersionedEntry<T>, stored: string | undefined, version: string | undefined): VersionedRead<T> {
+    if (version === undefined) return { version: randomUUID(), created: true };
+    const current = stored !== undefined && stored.charCodeAt(version.length) === 10 && stored.startsWith(version);
+    return current ? { value: codec.decode(stored.slice(version.length + 1)), version, created: false } : { version, created: false };
+  }
+
+  private async createVersions(entries: VersionedEntry<unknown>[], reads: VersionedRead<unknown>[]): Promise<void> {
+    await Promise.all(
+      reads.map((read, index) => (read.created ? this.cache.set(entries[index].versionKey, read.version, VERSION_TTL_MS) : undefined)),
+    );
+  }
+
+  async write<T>(entry: VersionedEntry<T>, version: string, value: T, ttlMs: number): Promise<void> {
+    await this.cache.set(entry.key, `${version}\n${entry.codec.encode(value)}`, ttlMs);
   }
 
   /** Call after the database change has committed. */

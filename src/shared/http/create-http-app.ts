@@ -2,7 +2,6 @@ import { DynamicModule, INestApplication, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Environment } from '../config/environment';
@@ -10,7 +9,9 @@ import { createRootLogger, PinoLoggerService, requestContext } from '../logging/
 import { Metrics } from '../metrics/metrics';
 import { CounterStore } from '../rate-limit/counter-store';
 import { registerClientRateLimit } from './client-rate-limit';
-import { conditionalResponses } from './entity-tag';
+import { answerNotModified } from './entity-tag';
+import { sendJsonBodies } from './json-body';
+import { securityHeaders } from './security-headers';
 import { BEARER_SCHEME, WEBHOOK_SIGNATURE_SCHEME } from './api-responses';
 import { answerFrameworkError } from './framework-errors';
 import { completeOpenApiDocument } from './openapi-conventions';
@@ -45,17 +46,16 @@ export async function createHttpApp(rootModule: DynamicModule, env: Environment)
   });
   const fastify = app.getHttpAdapter().getInstance();
 
+  const headers = securityHeaders();
   // Everything after this hook runs inside the request's async context, so any log line carries its id.
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
+    void reply.headers(request.url.startsWith('/api/') ? headers.api : headers.documents).header('x-request-id', request.id);
     requestContext.run(request.id, done);
   });
   const metrics = app.get(Metrics);
   fastify.addHook('onResponse', (request, reply, done) => {
-    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
-    metrics.httpRequests.inc(labels);
-    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
-    if (!request.url.startsWith('/health/')) {
+    metrics.recordRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+    if (logger.isLevelEnabled('info') && !request.url.startsWith('/health/')) {
       logger.info(
         { requestId: request.id, method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
         'request completed',
@@ -64,28 +64,21 @@ export async function createHttpApp(rootModule: DynamicModule, env: Environment)
     done();
   });
   registerClientRateLimit(fastify, app.get(CounterStore), env.rateLimitPerIp);
-
-  // helmet's middleware is built once here; @fastify/helmet rebuilds it on every request (~20% of a small request).
-  const securityHeaders = helmet({
-    contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], scriptSrc: ["'self'"] },
-    },
-  });
-  fastify.addHook('onRequest', (request, reply, done) =>
-    securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)),
-  );
-  fastify.addHook('onSend', async (request, reply) => {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     // A response computed for a signed-in caller must never be stored by a shared cache; token
     // responses (no caller yet) say so through `@NoStore()` on their routes.
     if ((request as { user?: unknown }).user) void reply.header('cache-control', 'no-store');
     // Every 429 says when to come back, whichever layer refused (CONTRACT §3).
     if (reply.statusCode === 429 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '1');
+    done(null, payload);
   });
-  conditionalResponses(fastify);
+  sendJsonBodies(fastify);
+  answerNotModified(fastify);
   if (env.corsOrigins.length > 0) app.enableCors({ origin: env.corsOrigins, credentials: false });
 
   applyApiPrefix(app);
-  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+  // Built on the first visit to /docs or /docs-json, not at start-up: only developers and generators read it.
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   return app;
 }
 

@@ -1,22 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-/**
- * Entity tags (RFC 9110 §8.8.3). A service marks a response body with the tag of the exact
- * version it was built from; `conditionalResponses` turns the mark into an `ETag` header and a
- * matching `If-None-Match` into a `304`, for any route that tags.
+/*
+ * Entity tags (RFC 9110 §8.8.3). A route's body carries the tag of the version it was built from
+ * as a `JsonBody` (json-body.ts), which sends it as `ETag`; the hook below answers revalidations.
  */
-const ENTITY_TAG = Symbol('entityTag');
-
-export type Tagged<T extends object> = T & { [ENTITY_TAG]?: string };
-
-/** Marks `body` with a strong tag for `version` (a symbol key: it is never serialised). */
-export function tagged<T extends object>(body: T, version: number | string): Tagged<T> {
-  return Object.assign(body, { [ENTITY_TAG]: `"${version}"` });
-}
-
-export function entityTagOf(body: unknown): string | undefined {
-  return body && typeof body === 'object' ? (body as Tagged<object>)[ENTITY_TAG] : undefined;
-}
 
 /** The tags of an `If-Match` / `If-None-Match` list; `'*'` for "any". Malformed members are dropped. */
 export function parseEntityTags(header: string): '*' | { tag: string; weak: boolean }[] {
@@ -37,26 +24,25 @@ export function versionsAllowedByIfMatch(header: string): '*' | number[] {
 }
 
 /**
- * Conditional responses for every route, in two Fastify hooks rather than an interceptor per
- * route: a body marked with `tagged()` sends its `ETag` (read before serialisation, while the mark
- * is still there), and `If-None-Match` naming the response's current tag (weak comparison)
- * answers `304` with no body.
+ * `If-None-Match` naming the response's current tag (weak comparison) answers `304` with no body,
+ * for any route that sends an `ETag`. One synchronous `onSend` hook: it runs on every response.
  */
-export function conditionalResponses(fastify: FastifyInstance): void {
-  fastify.addHook('preSerialization', (_request, reply, payload, done) => {
-    const tag = entityTagOf(payload);
-    if (tag) void reply.header('etag', tag);
-    done(null, payload);
-  });
-  fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    const ifNoneMatch = request.headers['if-none-match'];
-    if (!ifNoneMatch || reply.statusCode !== 200 || (request.method !== 'GET' && request.method !== 'HEAD')) return payload;
-    const etag = reply.getHeader('etag');
-    if (typeof etag !== 'string') return payload;
-    const tags = parseEntityTags(ifNoneMatch);
-    const opaque = etag.replace(/^W\//, '');
-    if (tags !== '*' && !tags.some(({ tag }) => tag === opaque)) return payload;
-    void reply.code(304).removeHeader('content-type').removeHeader('content-length');
-    return null;
-  });
+export function answerNotModified(fastify: FastifyInstance): void {
+  fastify.addHook(
+    'onSend',
+    (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
+      const ifNoneMatch = request.headers['if-none-match'];
+      const etag =
+        ifNoneMatch && reply.statusCode === 200 && (request.method === 'GET' || request.method === 'HEAD') && reply.getHeader('etag');
+      if (typeof etag !== 'string' || !matchesAny(ifNoneMatch!, etag)) return done(null, payload);
+      void reply.code(304).removeHeader('content-type').removeHeader('content-length');
+      done(null, null);
+    },
+  );
+}
+
+function matchesAny(ifNoneMatch: string, etag: string): boolean {
+  const tags = parseEntityTags(ifNoneMatch);
+  const opaque = etag.replace(/^W\//, '');
+  return tags === '*' || tags.some(({ tag }) => tag === opaque);
 }

@@ -1,4 +1,4 @@
-import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import type { ValidatorOptions } from 'class-validator';
 import { FieldError, ValidationFailedException } from './problem-details.filter';
 import { findUnstorableInput } from './storable-input';
@@ -42,18 +42,15 @@ function findForbiddenNulls(entity: unknown, parent = ''): ValidationError[] {
   });
 }
 
-/**
- * The global pipe: class-validator DTOs, plus the rules that hold for every field of every route
- * so no DTO has to remember them — text PostgreSQL can store (no NUL, no lone surrogate), bounded
- * nesting, and no `null` where the contract does not allow it. Each is a 400 problem+json.
- */
-export class InputValidationPipe extends ValidationPipe {
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
-      const unstorable = findUnstorableInput(value, metadata.type === 'body' ? '' : (metadata.data ?? ''));
-      if (unstorable.length > 0) throw new ValidationFailedException(unstorable);
-    }
-    return super.transform(value, metadata);
+/** class-validator DTOs, with `null` refused wherever the contract does not allow it. */
+class DtoValidationPipe extends ValidationPipe {
+  /** Whether class-validator has a DTO to check here; if not, {@link answerWithoutDto} is ValidationPipe's whole answer. */
+  hasDto(metadata: ArgumentMetadata): boolean {
+    return metadata.metatype !== undefined && this.toValidate(metadata);
+  }
+
+  answerWithoutDto(value: unknown, metadata: ArgumentMetadata): unknown {
+    return this.transformPrimitive(value, metadata);
   }
 
   protected override async validate(object: object, validatorOptions?: ValidatorOptions): Promise<ValidationError[]> {
@@ -64,14 +61,36 @@ export class InputValidationPipe extends ValidationPipe {
   }
 }
 
+/**
+ * The global pipe: class-validator DTOs, plus the rules that hold for every field of every route
+ * so no DTO has to remember them — text PostgreSQL can store (no NUL, no lone surrogate), bounded
+ * nesting, and no `null` where the contract does not allow it. Each is a 400 problem+json.
+ *
+ * It runs for every parameter of every request, so what has no DTO (a path id, the caller) is
+ * answered synchronously: no promise, which on the hot reads costs more than the check itself.
+ */
+export class InputValidationPipe implements PipeTransform {
+  constructor(private readonly dtos: DtoValidationPipe) {}
+
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
+      const unstorable = findUnstorableInput(value, metadata.type === 'body' ? '' : (metadata.data ?? ''));
+      if (unstorable.length > 0) throw new ValidationFailedException(unstorable);
+    }
+    return this.dtos.hasDto(metadata) ? this.dtos.transform(value, metadata) : this.dtos.answerWithoutDto(value, metadata);
+  }
+}
+
 /** Unknown fields are errors (not silently dropped), so a client never believes it set `role`. */
-export function createValidationPipe(): ValidationPipe {
-  return new InputValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    stopAtFirstError: true,
-    validationError: { target: false, value: false },
-    exceptionFactory: (errors) => new ValidationFailedException(flatten(errors)),
-  });
+export function createValidationPipe(): InputValidationPipe {
+  return new InputValidationPipe(
+    new DtoValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      stopAtFirstError: true,
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => new ValidationFailedException(flatten(errors)),
+    }),
+  );
 }

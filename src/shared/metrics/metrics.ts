@@ -36,6 +36,13 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  /** One served request; `route` is the matched route's template (`undefined`: none matched). */
+  recordRequest(method: string, route: string | undefined, status: number, seconds: number): void {
+    const labels = { method, route: route ?? 'unmatched', status: String(status) };
+    this.httpRequests.inc(labels);
+    this.httpDuration.observe(labels, seconds);
+  }
+
   /** A gauge whose value is read when Prometheus scrapes. */
   gauge<Label extends string>(name: string, help: string, labelNames: Label[], read: (gauge: Gauge<Label>) => Promise<void> | void): void {
     new Gauge<Label>({
