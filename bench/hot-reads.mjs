@@ -1,32 +1,41 @@
 // Issue 11: the two hot reads (cached `GET /products/:id`, `GET /users/me`) against bare Fastify
 // and against their floors — the least NestJS-on-Fastify code doing the same work — in one run;
-// plus the API's idle RSS and its ready time on PostgreSQL.
-import { freePort, json, load, rssMb, sleep, startCatalogueApi, startNode, stop, waitForReady } from './lib.mjs';
+// plus the API's ready time and idle memory. Everything runs on this process's Node.js and, with
+// `BENCH_NODES=/path/to/node24[,…]`, again on each binary named (the images run Node 24).
+import { execFileSync } from 'node:child_process';
+import { cpuMicros, freePort, json, load, rssMb, sleep, startCatalogueApi, startNode, stop, waitForReady } from './lib.mjs';
 
 const ROUNDS = 3;
 const SECONDS = 5;
+const STARTS = 3;
 
 /**
  * Each target warmed up for 2 s, then ROUNDS rounds taken round-robin across all targets (all
  * servers up, idle while another is loaded), so a noisy moment on the machine hits every target
- * rather than one; the median round of each.
+ * rather than one; the median round of each. Besides req/s, the CPU time the server process used
+ * per request, which other load on the machine disturbs far less.
  */
 async function measureAll(targets) {
   for (const { url, headers } of targets) await load({ url, headers, duration: 2 });
   const rounds = targets.map(() => []);
   for (let round = 0; round < ROUNDS; round += 1) {
-    for (const [index, { url, headers }] of targets.entries()) rounds[index].push(await load({ url, headers, duration: SECONDS }));
+    for (const [index, { url, headers, pid }] of targets.entries()) {
+      const cpuBefore = cpuMicros(pid);
+      const result = await load({ url, headers, duration: SECONDS });
+      rounds[index].push({ ...result, cpuPerRequest: (cpuMicros(pid) - cpuBefore) / (result.rps * SECONDS) });
+    }
   }
   return rounds.map((results, index) => {
     const failed = results.reduce((sum, result) => sum + result.non2xx + result.errors, 0);
     if (failed) throw new Error(`${targets[index].url}: ${failed} failed responses`);
-    return results.sort((a, b) => a.rps - b.rps)[Math.floor(ROUNDS / 2)];
+    const median = (key) => results.map((result) => result[key]).sort((a, b) => a - b)[Math.floor(ROUNDS / 2)];
+    return { ...results.sort((a, b) => a.rps - b.rps)[Math.floor(ROUNDS / 2)], cpuPerRequest: median('cpuPerRequest') };
   });
 }
 
-async function startServer(script, env, readyPath = '/api/v1/products/x', headers) {
+async function startServer(node, script, env, readyPath = '/api/v1/products/x', headers) {
   const port = await freePort();
-  const child = startNode(script, { PORT: String(port), ...env });
+  const child = startNode(script, { PORT: String(port), ...env }, { node });
   const url = `http://127.0.0.1:${port}`;
   await waitForReady(`${url}${readyPath}`, 20_000, headers).catch((error) => {
     child.kill('SIGKILL');
@@ -35,89 +44,117 @@ async function startServer(script, env, readyPath = '/api/v1/products/x', header
   return { child, url };
 }
 
-export async function run() {
-  const first = await startCatalogueApi('hot_reads', 1_000);
-  await stop(first.api);
-  // Ready time and idle RSS on the migrated database: spawn to the first 200 of /health/ready.
+const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Spawn to the first 200 of /health/ready, STARTS times; RSS 2 s after ready and once V8 has settled. */
+async function startUp(node, env) {
+  const readyTimes = [];
+  const early = [];
+  const settled = [];
+  for (let start = 0; start < STARTS; start += 1) {
+    const port = await freePort();
+    const api = startNode('dist/main.js', { ...env, PORT: String(port) }, { node });
+    readyTimes.push(await waitForReady(`http://127.0.0.1:${port}/health/ready`));
+    await sleep(2_000);
+    early.push(rssMb(api.pid));
+    if (start === 0) {
+      // V8's memory reducer collects start-up garbage once the process has been idle a while.
+      await sleep(28_000);
+      settled.push(rssMb(api.pid));
+    }
+    await stop(api);
+  }
+  return { readyMs: median(readyTimes), readyAll: readyTimes, earlyRss: median(early), settledRss: settled[0] };
+}
+
+async function measureOn(node, env, ids) {
+  const version = execFileSync(node, ['--version']).toString().trim();
+  const startup = await startUp(node, env);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const api = startNode('dist/main.js', { ...first.env, PORT: String(port) });
-  const readyMs = await waitForReady(`${base}/health/ready`);
-  await sleep(2_000);
-  const idleRss = rssMb(api.pid);
-
-  const productPath = `/api/v1/products/${first.ids[0]}`;
+  const api = startNode('dist/main.js', { ...env, PORT: String(port) }, { node });
+  await waitForReady(`${base}/health/ready`);
+  const productPath = `/api/v1/products/${ids[0]}`;
   const product = await json(`${base}${productPath}`);
-  const registered = await json(`${base}/api/v1/auth/register`, {
-    method: 'POST',
-    body: { email: 'hot@bench.example', password: 'bench password', name: 'Hot Reader' },
-  });
-  const headers = { authorization: `Bearer ${registered.accessToken}` };
+  const email = `hot-${version}@bench.example`;
+  const password = 'bench password';
+  let signedIn = await json(`${base}/api/v1/auth/register`, { method: 'POST', body: { email, password, name: 'Hot Reader' } });
+  if (!signedIn.accessToken) signedIn = await json(`${base}/api/v1/auth/login`, { method: 'POST', body: { email, password } });
+  const headers = { authorization: `Bearer ${signedIn.accessToken}` };
   const profile = await json(`${base}/api/v1/users/me`, { headers });
-  const productBody = JSON.stringify(product);
-  const profileBody = JSON.stringify(profile);
 
-  const bare = await startServer('bench/bare-server.mjs', { BARE_BODY: productBody });
-  const floorA = await startServer('bench/floor-product.mjs', { REDIS_URL: first.env.REDIS_URL, FLOOR_BODY: productBody });
+  const bare = await startServer(node, 'bench/bare-server.mjs', { BARE_BODY: JSON.stringify(product) });
+  const floorA = await startServer(node, 'bench/floor-product.mjs', { REDIS_URL: env.REDIS_URL, FLOOR_BODY: JSON.stringify(product) });
   const floorB = await startServer(
+    node,
     'bench/floor-me.mjs',
-    { REDIS_URL: first.env.REDIS_URL, JWT_SECRET: first.env.JWT_SECRET, FLOOR_BODY: profileBody },
+    { REDIS_URL: env.REDIS_URL, JWT_SECRET: env.JWT_SECRET, FLOOR_BODY: JSON.stringify(profile) },
     '/api/v1/users/me',
     headers,
   );
   const [bareResult, floorAResult, productResult, floorBResult, meResult] = await measureAll([
-    { url: `${bare.url}${productPath}` },
-    { url: `${floorA.url}${productPath}` },
-    { url: `${base}${productPath}` },
-    { url: `${floorB.url}/api/v1/users/me`, headers },
-    { url: `${base}/api/v1/users/me`, headers },
+    { url: `${bare.url}${productPath}`, pid: bare.child.pid },
+    { url: `${floorA.url}${productPath}`, pid: floorA.child.pid },
+    { url: `${base}${productPath}`, pid: api.pid },
+    { url: `${floorB.url}/api/v1/users/me`, headers, pid: floorB.child.pid },
+    { url: `${base}/api/v1/users/me`, headers, pid: api.pid },
   ]);
-  await Promise.all([stop(bare.child), stop(floorA.child), stop(floorB.child)]);
-  await stop(api);
+  await Promise.all([stop(bare.child), stop(floorA.child), stop(floorB.child), stop(api)]);
 
   const row = (name, result, floor) => [
     name,
     result.rps.toLocaleString('en'),
     result.p50,
     result.p99,
+    result.cpuPerRequest.toFixed(1),
     (result.rps / bareResult.rps).toFixed(2),
-    floor ? `**${(result.rps / floor.rps).toFixed(2)}**` : '',
+    floor ? `**${(result.rps / floor.rps).toFixed(2)}**` : '1.00',
+    floor ? (floor.cpuPerRequest / result.cpuPerRequest).toFixed(2) : '1.00',
   ];
+  const floorANote =
+    '**floor A** (`bench/floor-product.mjs`): Nest on Fastify, one Redis `MGET` (value + version) via node-redis, the stored string returned';
+  const floorBNote = '**floor B** (`bench/floor-me.mjs`): Nest on Fastify, cached `fast-jwt` verify + one Redis `GET` via node-redis';
+  return [
+    {
+      heading: `Node ${version}: throughput (autocannon, 50 connections, median of ${ROUNDS} × ${SECONDS} s rounds taken round-robin across the five servers after a 2 s warm-up each; each server pinned to CPU 1, load generator on CPU 0)`,
+      columns: ['what', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', '× bare Fastify', '× floor (req/s)', '× floor (CPU/req)'],
+      rows: [
+        [...row('bare Fastify returning the same JSON (the product)', bareResult).slice(0, 6), '', ''],
+        row(floorANote, floorAResult),
+        row('Orderly cached `GET /products/:id`', productResult, floorAResult),
+        row(floorBNote, floorBResult),
+        row('Orderly `GET /users/me`', meResult, floorBResult),
+      ],
+    },
+    {
+      heading: `Node ${version}: start-up and memory (PostgreSQL + Redis, migrated database)`,
+      columns: ['measure', 'value', 'note'],
+      rows: [
+        [
+          'ready after spawn',
+          `${Math.round(startup.readyMs)} ms`,
+          `median of ${STARTS} starts (${startup.readyAll.map(Math.round).join(', ')} ms): spawn to the first 200 of \`/health/ready\``,
+        ],
+        ['idle RSS, API process, 2 s after ready', `${startup.earlyRss.toFixed(0)} MB`, `median of ${STARTS}, before any load`],
+        [
+          'idle RSS, API process, 30 s after ready',
+          `${startup.settledRss.toFixed(0)} MB`,
+          'once V8 has collected start-up garbage, before any load',
+        ],
+      ],
+    },
+  ];
+}
+
+export async function run() {
+  const first = await startCatalogueApi('hot_reads', 1_000);
+  await stop(first.api);
+  const nodes = [process.execPath, ...(process.env.BENCH_NODES ?? '').split(',').filter(Boolean)];
+  const sections = [];
+  for (const node of nodes) sections.push(...(await measureOn(node, first.env, first.ids)));
   return {
     title: 'Hot reads against the floor of the stack (issue 11)',
-    command: 'npm run bench -- hot-reads',
-    sections: [
-      {
-        heading: `Throughput (autocannon, 50 connections, median of ${ROUNDS} × ${SECONDS} s rounds taken round-robin across the five servers after a 2 s warm-up each; each server pinned to CPU 1, load generator on CPU 0)`,
-        columns: ['what', 'req/s', 'p50 ms', 'p99 ms', '× bare Fastify', '× floor'],
-        rows: [
-          row('bare Fastify returning the same JSON (the product)', bareResult),
-          [
-            ...row(
-              '**floor A** (`bench/floor-product.mjs`): Nest on Fastify, one Redis `MGET` (value + version) via node-redis, the stored string returned',
-              floorAResult,
-            ).slice(0, 5),
-            '1.00',
-          ],
-          row('Orderly cached `GET /products/:id`', productResult, floorAResult),
-          [
-            ...row(
-              '**floor B** (`bench/floor-me.mjs`): Nest on Fastify, cached `fast-jwt` verify + one Redis `GET` via node-redis',
-              floorBResult,
-            ).slice(0, 5),
-            '1.00',
-          ],
-          row('Orderly `GET /users/me`', meResult, floorBResult),
-        ],
-      },
-      {
-        heading: 'Start-up and memory (PostgreSQL + Redis, migrated database)',
-        columns: ['measure', 'value', 'note'],
-        rows: [
-          ['ready after spawn', `${Math.round(readyMs)} ms`, 'spawn to the first 200 of `/health/ready`'],
-          ['idle RSS, API process', `${idleRss.toFixed(0)} MB`, 'after ready and 2 s idle, before any load'],
-        ],
-      },
-    ],
+    command: 'npm run bench -- hot-reads (BENCH_NODES=/path/to/node24 npm run bench -- hot-reads adds Node 24)',
+    sections,
   };
 }

@@ -31,8 +31,8 @@ export async function freshDatabase(name) {
 }
 
 /** Runs a node script pinned to CPU 1 (the load generator gets CPU 0), when the machine has two. */
-export function startNode(script, env, { cpu = '1', nodeArgs = [] } = {}) {
-  const node = [process.execPath, ...nodeArgs, script];
+export function startNode(script, env, { cpu = '1', nodeArgs = [], node: binary = process.execPath } = {}) {
+  const node = [binary, ...nodeArgs, script];
   const args = os.cpus().length > 1 ? ['taskset', '-c', cpu, ...node] : node;
   const child = spawn(args[0], args.slice(1), {
     cwd: ROOT,
@@ -66,6 +66,13 @@ export async function stop(child) {
     child.kill('SIGTERM');
   });
 }
+
+/** CPU time (user + system) the process has used so far, in microseconds. */
+export function cpuMicros(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
 
 export function rssMb(pid) {
   // taskset execs node in place, so the pid is node's.

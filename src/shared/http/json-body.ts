@@ -17,6 +17,11 @@ export class JsonBody<T> {
   static of<T>(value: T, version?: number | string): JsonBody<T> {
     return new JsonBody<T>(JSON.stringify(value), version === undefined ? undefined : `"${version}"`);
   }
+
+  /** Anything that serialises it by other means (an interceptor storing responses, a test) gets the value, not this wrapper. */
+  toJSON(): T {
+    return JSON.parse(this.text) as T;
+  }
 }
 
 const textOf = (body: JsonBody<unknown>) => body.text;
