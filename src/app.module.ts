@@ -7,7 +7,6 @@ import { ConfigModule } from './shared/config/config.module';
 import type { Environment } from './shared/config/environment';
 import { DatabaseModule } from './shared/database/database.module';
 import { HttpModule } from './shared/http/http.module';
-import { MailModule } from './mail/mail.module';
 import { QueueModule } from './shared/queue/queue.module';
 import { RateLimitModule } from './shared/rate-limit/rate-limit.module';
 import { RedisModule } from './shared/redis/redis.module';
@@ -45,8 +44,10 @@ export class AppModule {
         ProductsModule,
         OrdersModule,
         PaymentsModule,
-        // Mail jobs run in this process only in embedded mode; with Redis, the worker runs them.
-        ...(environment.redisUrl ? [AdminModule] : [MailModule]),
+        AdminModule.register(environment),
+        // Mail jobs run in this process only in embedded mode; with Redis, the worker runs them, and
+        // the API does not even load the mail module (nodemailer and its transports).
+        ...(environment.redisUrl ? [] : [import('./mail/mail.module.js').then(({ MailModule }) => ({ module: MailModule }))]),
       ],
       // With METRICS_PORT set, /metrics is served there only (MetricsServer), not on PORT.
       controllers: environment.metricsPort === undefined ? [MetricsController] : [],

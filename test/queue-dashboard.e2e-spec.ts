@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { newAccount, register, startApp, TestApp, uniqueRedisPrefix } from './support/app';
+import { newAccount, register, startApp, TEST_ADMIN, TestApp, TestResponse, uniqueRedisPrefix, withAdmin } from './support/app';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { TEST_REDIS_URL } from './support/services';
 import { SmtpSink } from './support/smtp-sink';
@@ -9,7 +9,8 @@ import { startWorker, stopWorker, WorkerProcess } from './support/worker';
 
 /**
  * Bull Board's "Retry" and "Remove" call BullMQ's `job.retry()` and `job.remove()`; these tests
- * call them directly, against real BullMQ, and check the outbox agrees.
+ * call them directly, and through the dashboard's HTTP API as a signed-in browser would, against
+ * real BullMQ, and check the outbox agrees.
  */
 describe('Queue dashboard actions and the outbox', () => {
   let database: TestDatabase;
@@ -40,7 +41,7 @@ describe('Queue dashboard actions and the outbox', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     smtp = await SmtpSink.start();
-    api = await startApp(shared());
+    api = await startApp({ ...shared(), ...withAdmin });
     connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     queue = new Queue('mail', { connection, prefix: `${redisPrefix}:bull` });
   });
@@ -97,5 +98,43 @@ describe('Queue dashboard actions and the outbox', () => {
     expect(smtp.to(account.email)[0].subject).toContain('Welcome');
     await expect.poll(async () => (await rowById(id)).status, { timeout: 10_000, interval: 100 }).toBe('done');
     await expect.poll(async () => (await queue.getJob(id))?.getState(), { timeout: 10_000, interval: 100 }).toBe('completed');
+  });
+
+  it('retries a failed job from a browser session on its own origin only, and the mail is sent', async () => {
+    worker ??= await startWorker({ ...shared(), REDIS_URL: TEST_REDIS_URL });
+    const account = newAccount();
+    smtp.rejectRecipients.add(account.email.toLowerCase());
+    await register(api, account);
+    await expect.poll(async () => (await rowOf(account.email))?.status, { timeout: 15_000, interval: 100 }).toBe('failed');
+    const { id } = await rowOf(account.email);
+    smtp.rejectRecipients.delete(account.email.toLowerCase());
+
+    const signedIn = await api.request({
+      method: 'POST',
+      url: '/admin/sign-in',
+      body: new URLSearchParams(TEST_ADMIN).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' },
+    });
+    expect(signedIn.status).toBe(303);
+    const cookie = String(signedIn.headers['set-cookie']).split(';')[0];
+    const retry = (origin: string) =>
+      api.request({ method: 'PUT', url: `/admin/queues/api/queues/mail/${id}/retry`, headers: { cookie, origin } });
+    const expectRefused = (response: TestResponse) => {
+      expect(response.status).toBe(403);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+    };
+
+    expectRefused(await retry('https://attacker.example'));
+    expect(await (await queue.getJob(id))!.getState()).toBe('failed');
+    expect(smtp.to(account.email)).toHaveLength(0);
+
+    expect((await retry('http://localhost')).status).toBe(204);
+    await smtp.waitFor(() => smtp.to(account.email).length === 1);
+    await expect.poll(async () => (await rowById(id)).status, { timeout: 10_000, interval: 100 }).toBe('done');
+
+    // The job view the browser reads next, through the same session.
+    const job = await api.request({ url: `/admin/queues/api/queues/mail/${id}`, headers: { cookie } });
+    expect(job.status).toBe(200);
+    expect(job.body.job.id).toBe(id);
   });
 });

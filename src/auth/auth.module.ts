@@ -30,6 +30,6 @@ import { RefreshTokens } from './refresh-tokens';
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [AccessTokens, PasswordHasher, RefreshTokens],
+  exports: [AccessTokens, AuthService, PasswordHasher, RefreshTokens],
 })
 export class AuthModule {}

@@ -6,7 +6,7 @@ import { TooManyRequestsException } from '../shared/http/too-many-requests.excep
 import { UserResponse } from '../users/dto/user.response';
 import { User } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
-import { AccessTokens } from './access-tokens';
+import { AccessTokens, Principal } from './access-tokens';
 import { AuthResponse, LoginDto, RefreshTokenDto, RegisterDto } from './dto/auth.dto';
 import { PasswordHasher } from './password-hasher';
 import { RefreshTokens } from './refresh-tokens';
@@ -37,13 +37,28 @@ export class AuthService {
     });
   }
 
+  async login(dto: LoginDto): Promise<AuthResponse> {
+    const user = await this.checkCredentials(dto);
+    return this.dataSource.transaction((manager) => this.signIn(manager, user));
+  }
+
+  /**
+   * Who these credentials prove, for sign-ins other than the API's (the queue dashboard's form):
+   * the same lockout and the same refusals as `login`, since a second door must not give a second
+   * set of guesses.
+   */
+  async authenticate(dto: LoginDto): Promise<Principal> {
+    const user = await this.checkCredentials(dto);
+    return { id: user.id, role: user.role };
+  }
+
   /**
    * Every attempt is counted, in the store all API processes share, before its password is checked:
    * the increment is atomic, so however many guesses race, at most FAILED_LOGIN_LIMIT per e-mail are
    * checked in a window, and once they failed even the right password waits for the window to end.
    * A success takes its own attempt back: signing in uses up nothing, and erases no failure either.
    */
-  async login(dto: LoginDto): Promise<AuthResponse> {
+  private async checkCredentials(dto: LoginDto): Promise<User> {
     const key = failedLoginsKey(dto.email);
     const attempts = await this.counters.hit(key, FAILED_LOGIN_WINDOW_MS);
     if (attempts.count > FAILED_LOGIN_LIMIT) {
@@ -52,7 +67,7 @@ export class AuthService {
     const user = await this.users.findByEmail(dto.email);
     if (!(await this.hasher.verify(user?.passwordHash, dto.password)) || !user) throw new UnauthorizedException(INVALID_CREDENTIALS);
     await this.counters.undo(key);
-    return this.dataSource.transaction((manager) => this.signIn(manager, user));
+    return user;
   }
 
   async refresh(dto: RefreshTokenDto): Promise<AuthResponse> {
