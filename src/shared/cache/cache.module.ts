@@ -14,8 +14,12 @@ import { VersionedCache } from './versioned-cache';
     {
       provide: CacheStore,
       inject: [ENVIRONMENT],
-      useFactory: (env: Environment): CacheStore =>
-        env.cacheRedisUrl ? new RedisCacheStore(env.cacheRedisUrl, env.redisPrefix) : new MemoryCacheStore(),
+      useFactory: async (env: Environment): Promise<CacheStore> => {
+        if (!env.cacheRedisUrl) return new MemoryCacheStore();
+        const store = new RedisCacheStore(env.cacheRedisUrl, env.redisPrefix);
+        await store.connected();
+        return store;
+      },
     },
     AppCache,
     VersionedCache,

@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { REDIS } from '../redis/redis.module';
+import { ENVIRONMENT } from '../config/config.module';
+import type { Environment } from '../config/environment';
 import { CounterStore } from './counter-store';
 import { MemoryCounterStore } from './memory-counter-store';
 import { RedisCounterStore } from './redis-counter-store';
@@ -10,8 +10,13 @@ import { RedisCounterStore } from './redis-counter-store';
   providers: [
     {
       provide: CounterStore,
-      inject: [REDIS],
-      useFactory: (redis: Redis | null) => (redis ? new RedisCounterStore(redis) : new MemoryCounterStore()),
+      inject: [ENVIRONMENT],
+      useFactory: async (env: Environment): Promise<CounterStore> => {
+        if (!env.redisUrl) return new MemoryCounterStore();
+        const store = new RedisCounterStore(env.redisUrl, `${env.redisPrefix}:`);
+        await store.connected();
+        return store;
+      },
     },
   ],
   exports: [CounterStore],
