@@ -23,6 +23,16 @@ describe('Products', () => {
     await database?.drop();
   });
 
+  it('answers an empty page from the cache as from the database, with no cache error', async () => {
+    for (const reader of [api, api, other]) {
+      const page = await reader.request({ url: '/api/v1/products?q=nothing-has-this-name' });
+      expect(page.status).toBe(200);
+      expect(page.body).toEqual({ data: [], nextCursor: null });
+    }
+    const metrics = await api.request({ url: '/metrics' });
+    expect(metrics.text).toMatch(/^cache_errors 0$/m);
+  });
+
   it('lets an admin create a product (201, store currency) and refuses a duplicate sku with 409', async () => {
     const product = await createProduct(api, admin, { name: 'Blue mug', priceCents: 999, stock: 5, description: 'Holds coffee' });
     expect(product).toMatchObject({

@@ -35,6 +35,8 @@ export class AppCache {
    * what a hit is. Chained, not `async`: it is on every cached read (see VersionedCache.read).
    */
   getMany(keys: string[]): Promise<(string | undefined)[]> {
+    // Redis refuses an MGET of no keys (an empty page asks for none).
+    if (keys.length === 0) return Promise.resolve([]);
     return this.store.getMany(keys).then(
       (values) => values.map((value) => value ?? undefined),
       (error: unknown) => {

@@ -54,6 +54,17 @@ describe('VersionedCache', () => {
   });
 });
 
+describe('AppCache', () => {
+  it('answers a read of no keys without asking the store (Redis refuses an MGET of none)', async () => {
+    const store = new MemoryCacheStore();
+    const getMany = vi.spyOn(store, 'getMany');
+    const app = new AppCache(store);
+    expect(await app.getMany([])).toEqual([]);
+    expect(getMany).not.toHaveBeenCalled();
+    expect(app.stats.errors).toBe(0);
+  });
+});
+
 describe('MemoryCacheStore', () => {
   it('expires entries like Redis keys', async () => {
     vi.useFakeTimers();
