@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import pino, { DestinationStream, Logger } from 'pino';
@@ -45,16 +46,26 @@ function prettyStream(output: LogOutput): DestinationStream {
   });
 }
 
+/**
+ * What every line says about where it was written: the request (`requestId`) and, when tracing is
+ * on and a span is active, the trace (`trace_id`, `span_id`) to find it by in the trace viewer.
+ * Without the SDK `getActiveSpan()` is the API's no-op, and this runs only for lines written.
+ */
+function lineContext(): { requestId?: string; trace_id?: string; span_id?: string } {
+  const requestId = requestContext.getStore();
+  const span = trace.getActiveSpan()?.spanContext();
+  const traced = span !== undefined && isSpanContextValid(span);
+  if (requestId === undefined) return traced ? { trace_id: span.traceId, span_id: span.spanId } : {};
+  return traced ? { requestId, trace_id: span.traceId, span_id: span.spanId } : { requestId };
+}
+
 /** One pino logger per process; lines written during a request carry its `requestId`. */
 export function createRootLogger(env: Pick<Environment, 'logLevel' | 'nodeEnv'>, output: LogOutput = process.stdout): Logger {
   const options = {
     level: env.logLevel,
     base: { pid: process.pid },
     redact: { paths: ['password', '*.password', 'token', '*.token', 'refreshToken', '*.refreshToken'], censor: '[redacted]' },
-    mixin: () => {
-      const requestId = requestContext.getStore();
-      return requestId === undefined ? {} : { requestId };
-    },
+    mixin: lineContext,
   };
   if (logFormat(env.nodeEnv, output) === 'pretty') return pino(options, prettyStream(output));
   // Standard output keeps pino's own fast destination (sonic-boom on fd 1).

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { ENVIRONMENT } from '../config/config.module';
 import type { Environment } from '../config/environment';
+import { tracingState } from '../tracing/tracing-state';
 import { QUEUES, QueueName } from './job-registry';
 import { Outbox, OutboxJob } from './outbox';
 import { OutboxRelay } from './outbox-relay';
@@ -36,7 +37,13 @@ export class BullMqRelay extends OutboxRelay {
     if (this.connection.status !== 'ready') throw new Error(`Redis is ${this.connection.status}`);
     this.queues ??= new Map(
       (Object.keys(QUEUES) as QueueName[]).map((name) => {
-        const queue = new Queue(name, { connection: this.connection, prefix: bullPrefix(this.env), skipWaitingForReady: true });
+        const queue = new Queue(name, {
+          connection: this.connection,
+          prefix: bullPrefix(this.env),
+          skipWaitingForReady: true,
+          // When tracing is on: a producer span per hand-over, continued by BullMQ's span of each job run in the worker.
+          telemetry: tracingState.bullmqTelemetry,
+        });
         queue.on('error', (error) => this.reportFailure(error));
         return [name, queue];
       }),
@@ -80,7 +87,9 @@ export class BullMqRelay extends OutboxRelay {
   protected async redeliverStale(): Promise<void> {
     let count: number;
     do {
-      count = await this.outbox.claimStale(this.env.outboxRedeliverAfterMs, 500, (jobs) => this.handOver(jobs));
+      count = await this.outbox.claimStale(this.env.outboxRedeliverAfterMs, 500, (jobs) =>
+        this.tracedHandOver('outbox redelivery', jobs, () => this.handOver(jobs)),
+      );
       if (count > 0) this.logger.log(`Re-offered ${count} unfinished outbox jobs to BullMQ`);
     } while (count === 500);
   }

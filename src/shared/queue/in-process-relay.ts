@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { ENVIRONMENT } from '../config/config.module';
 import type { Environment } from '../config/environment';
 import { JobHandlers } from './job-handlers';
+import { inJobSpan } from './job-span';
 import { isPermanentFailure, QUEUES, QueueName, retryDelayMs } from './job-registry';
 import { Outbox, OutboxJob } from './outbox';
 import { OutboxRelay } from './outbox-relay';
@@ -32,8 +33,10 @@ export class InProcessRelay extends OutboxRelay {
   private async execute(job: OutboxJob): Promise<void> {
     const queue = job.queue as QueueName;
     try {
-      await this.handlers.get(queue)(job.name, job.payload, job.id);
-      await this.outbox.markDone(job.id);
+      await inJobSpan(job, async () => {
+        await this.handlers.get(queue)(job.name, job.payload, job.id);
+        await this.outbox.markDone(job.id);
+      });
     } catch (error) {
       const attempt = job.attempts + 1;
       const message = (error as Error).message;

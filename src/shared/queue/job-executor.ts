@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { Metrics } from '../metrics/metrics';
 import { JobHandlers } from './job-handlers';
+import { inJobSpan } from './job-span';
 import { QueueName, SECRET_FIELDS } from './job-registry';
-import { Outbox } from './outbox';
+import { Outbox, OutboxJob } from './outbox';
 
 /**
  * Runs a BullMQ job from its outbox row: the job carries only the row id, and the payload is read
@@ -21,7 +22,10 @@ export class JobExecutor {
 
   async run(jobId: string): Promise<void> {
     const job = await this.outbox.startRun(jobId);
-    if (!job) return;
+    if (job) await inJobSpan(job, () => this.execute(job));
+  }
+
+  private async execute(job: OutboxJob): Promise<void> {
     const stop = this.metrics.jobDuration.startTimer({ queue: job.queue, name: job.name });
     try {
       // A failed row keeps no secret: retrying it cannot rebuild the mail that needed one.

@@ -1,7 +1,9 @@
+import { context } from '@opentelemetry/api';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, EntitySubscriberInterface, TransactionCommitEvent } from 'typeorm';
 import { ENVIRONMENT } from '../config/config.module';
 import type { Environment } from '../config/environment';
+import { detachedFromTrace, inSpan, linkToCarrier } from '../tracing/trace-context';
 import { Outbox, OutboxJob } from './outbox';
 
 const BATCH = 500;
@@ -66,7 +68,8 @@ export abstract class OutboxRelay implements OnApplicationBootstrap, OnApplicati
       this.wakeAgain = true;
       return;
     }
-    this.pass = this.run().finally(() => (this.pass = undefined));
+    // The commit that wakes the relay belongs to one request's trace, while a pass serves them all.
+    this.pass = detachedFromTrace(() => this.run()).finally(() => (this.pass = undefined));
   }
 
   private async run(): Promise<void> {
@@ -77,7 +80,7 @@ export abstract class OutboxRelay implements OnApplicationBootstrap, OnApplicati
         do {
           claimed = [];
           await this.outbox.claimPending(BATCH, async (jobs) => {
-            await this.handOver(jobs);
+            await this.tracedHandOver('outbox hand-over', jobs, () => this.handOver(jobs));
             claimed = jobs;
           });
           if (claimed.length > 0) await this.afterHandOver(claimed);
@@ -90,6 +93,15 @@ export abstract class OutboxRelay implements OnApplicationBootstrap, OnApplicati
         this.reportFailure(error);
       }
     } while (this.wakeAgain && !this.stopped);
+  }
+
+  /**
+   * One span per batch, linked to the trace of every row in it (a span has one parent, a batch
+   * serves many requests); each job then continues its own request's trace as a child.
+   */
+  protected tracedHandOver(name: string, jobs: OutboxJob[], handOver: () => Promise<void>): Promise<void> {
+    const links = jobs.flatMap((job) => linkToCarrier(job.traceContext) ?? []);
+    return inSpan(name, { links, attributes: { 'orderly.outbox.jobs': jobs.length } }, context.active(), handOver);
   }
 
   protected reportFailure(error: unknown): void {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { currentTraceCarrier, TraceCarrier } from '../tracing/trace-context';
 import { JOB_QUEUE, JobName, JobPayloads, SECRET_PAYLOAD_FIELDS } from './job-registry';
 
 /**
@@ -15,6 +16,8 @@ import { JOB_QUEUE, JobName, JobPayloads, SECRET_PAYLOAD_FIELDS } from './job-re
  * `enqueued`: handed to BullMQ (job id = row id, job data only `{ outboxId }`) or claimed by the
  *   in-process runner. If it stays here past OUTBOX_REDELIVER_AFTER_MS, the relay hands it over
  *   again; BullMQ drops the copy when the job still exists, so only a job that Redis lost is run again.
+ * `trace_context`: the W3C trace context of the transaction that recorded the row (NULL untraced);
+ *   the relay links its hand-over to it and the job continues that trace.
  * `done` / `failed`: finished; kept for inspection. The payload is cleared on `done` and its secret
  *   fields on `failed`, so a secret (a reset token) rests nowhere once its mail is sent or given up.
  *   A `failed` row whose job is retried in the dashboard goes back to `enqueued` when the job runs;
@@ -26,9 +29,10 @@ export interface OutboxJob {
   name: JobName;
   payload: JobPayloads[JobName];
   attempts: number;
+  traceContext: TraceCarrier | null;
 }
 
-type Row = { id: string; queue: string; name: JobName; payload: JobPayloads[JobName]; attempts: number };
+const ROW_COLUMNS = `id, queue, name, payload, attempts, trace_context AS "traceContext"`;
 
 const TRANSACTION_FLAG = 'orderly:outbox-recorded';
 
@@ -38,10 +42,12 @@ export class Outbox {
 
   /** Records a job in the caller's transaction: it exists if, and only if, that transaction commits. */
   async add<Name extends JobName>(manager: EntityManager, name: Name, payload: JobPayloads[Name]): Promise<string> {
-    const [row] = (await manager.query(`INSERT INTO outbox (queue, name, payload) VALUES ($1, $2, $3) RETURNING id`, [
+    const traceContext = currentTraceCarrier();
+    const [row] = (await manager.query(`INSERT INTO outbox (queue, name, payload, trace_context) VALUES ($1, $2, $3, $4) RETURNING id`, [
       JOB_QUEUE[name],
       name,
       JSON.stringify(payload),
+      traceContext && JSON.stringify(traceContext),
     ])) as { id: string }[];
     if (manager.queryRunner) manager.queryRunner.data = { ...manager.queryRunner.data, [TRANSACTION_FLAG]: true };
     return row.id;
@@ -59,11 +65,11 @@ export class Outbox {
   async claimPending(limit: number, handOver: (jobs: OutboxJob[]) => Promise<void>): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
       const jobs = (await manager.query(
-        `SELECT id, queue, name, payload, attempts FROM outbox
+        `SELECT ${ROW_COLUMNS} FROM outbox
          WHERE status = 'pending' AND available_at <= now()
          ORDER BY available_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit],
-      )) as Row[];
+      )) as OutboxJob[];
       if (jobs.length === 0) return 0;
       await handOver(jobs);
       await manager.query(`UPDATE outbox SET status = 'enqueued', enqueued_at = now() WHERE id = ANY($1)`, [jobs.map((job) => job.id)]);
@@ -75,11 +81,11 @@ export class Outbox {
   async claimStale(olderThanMs: number, limit: number, handOver: (jobs: OutboxJob[]) => Promise<void>): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
       const jobs = (await manager.query(
-        `SELECT id, queue, name, payload, attempts FROM outbox
+        `SELECT ${ROW_COLUMNS} FROM outbox
          WHERE status = 'enqueued' AND enqueued_at < now() - make_interval(secs => $1::double precision / 1000)
          ORDER BY enqueued_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [olderThanMs, limit],
-      )) as Row[];
+      )) as OutboxJob[];
       if (jobs.length === 0) return 0;
       await handOver(jobs);
       await manager.query(`UPDATE outbox SET enqueued_at = now() WHERE id = ANY($1)`, [jobs.map((job) => job.id)]);
@@ -103,11 +109,9 @@ export class Outbox {
    * job again when someone retried it (the dashboard's "Retry").
    */
   async startRun(id: string): Promise<OutboxJob | null> {
-    const [row] = (await this.dataSource.query(
-      `SELECT id, queue, name, payload, attempts, status
-       FROM outbox WHERE id = $1`,
-      [id],
-    )) as (Row & { status: string })[];
+    const [row] = (await this.dataSource.query(`SELECT ${ROW_COLUMNS}, status FROM outbox WHERE id = $1`, [id])) as (OutboxJob & {
+      status: string;
+    })[];
     if (!row || row.status === 'done') return null;
     if (row.status === 'failed') {
       await this.dataSource.query(
@@ -115,7 +119,7 @@ export class Outbox {
         [id],
       );
     }
-    return { id: row.id, queue: row.queue, name: row.name, payload: row.payload, attempts: row.attempts };
+    return { id: row.id, queue: row.queue, name: row.name, payload: row.payload, attempts: row.attempts, traceContext: row.traceContext };
   }
 
   async markDone(id: string): Promise<void> {

@@ -1,5 +1,6 @@
 import type { WorkerOptions } from 'bullmq';
 import type { Environment } from '../config/environment';
+import { tracingState } from '../tracing/tracing-state';
 
 /**
  * Options of every BullMQ worker. `@Processor()` takes them when the class is declared, before the
@@ -15,5 +16,7 @@ export function configureWorkers(env: Environment): void {
     lockDuration: env.workerLockDurationMs,
     stalledInterval: env.workerLockDurationMs,
     maxStalledCount: 3,
+    // When tracing is on: BullMQ's span per job run, continuing the hand-over's producer span.
+    telemetry: tracingState.bullmqTelemetry,
   } satisfies Partial<WorkerOptions>);
 }

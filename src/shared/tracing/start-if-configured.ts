@@ -1,0 +1,15 @@
+import { createRequire } from 'node:module';
+import type { startTracing } from './tracing-sdk';
+
+const requireSdk = createRequire(__filename);
+
+/**
+ * Starts the OpenTelemetry SDK when an OTLP endpoint is configured. Loaded before anything else
+ * in the process, so the instrumentations patch `http`, `pg` and `ioredis` before the application
+ * requires them. Unset, this is the only tracing code that runs: the SDK is never even loaded.
+ */
+export function startTracingIfConfigured(defaultServiceName: string): void {
+  if (!process.env.OTEL_EXPORTER_OTLP_ENDPOINT) return;
+  // A synchronous require: an `import()` would resolve after the application had loaded its modules.
+  (requireSdk('./tracing-sdk') as { startTracing: typeof startTracing }).startTracing(defaultServiceName);
+}
