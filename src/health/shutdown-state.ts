@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
-/** Flipped when SIGTERM arrives, so readiness fails while in-flight requests finish. */
+/** Flipped when SIGTERM arrives: readiness fails and every response closes its connection while in-flight requests finish. */
 @Injectable()
 export class ShutdownState {
   draining = false;

@@ -37,7 +37,9 @@ export async function createHttpApp(rootModule: DynamicModule, env: Environment)
     trustProxy: fastifyTrustProxy(env.trustProxy),
     genReqId: requestIdOf,
     requestIdHeader: false,
-    return503OnClosing: true,
+    // A request arriving on a kept-alive connection while the server drains is served (the pools
+    // close only after HTTP has drained, and it is answered with `Connection: close`), not refused.
+    return503OnClosing: false,
     frameworkErrors: answerFrameworkError,
   });
   const logger = createRootLogger(env);

@@ -13,6 +13,7 @@ const DESCRIPTIONS: Record<number, string> = {
   415: 'Request body is not JSON',
   429: 'Rate limited; retry after `Retry-After` seconds',
   500: 'A bug on our side; the detail says nothing more',
+  503: 'PostgreSQL or Redis dropped or refused a connection, or the process is shutting down; retry after `Retry-After` seconds (with the same Idempotency-Key, which is safe)',
 };
 
 const isReference = (value: unknown): value is ReferenceObject => typeof (value as ReferenceObject | undefined)?.$ref === 'string';
@@ -27,10 +28,12 @@ const isReference = (value: unknown): value is ReferenceObject => typeof (value 
  *   414 (Fastify's router) where there is a path parameter; 413 and 415 where there is a body
  *   (Fastify's body parser);
  * - 429 with `Retry-After`, and `RateLimit-*` on every response, for routes the per-IP limit
- *   counts (everything under `/api/`, see client-rate-limit.ts); 500 everywhere;
+ *   counts (everything under `/api/`, see client-rate-limit.ts); 500 everywhere; 503 with
+ *   `Retry-After` everywhere (a dependency fault, or a request reaching a process that is closing);
  * - `Idempotent-Replayed` on the 2xx of operations that take `Idempotency-Key`;
  * - `additionalProperties: false` on request bodies (the global pipe refuses unknown fields).
- * It never removes or rewrites a response a route declared, other than giving an error its body.
+ * It never removes or rewrites a response a route declared, other than giving an error its body
+ * and a 503 its `Retry-After`.
  */
 export function completeOpenApiDocument(document: OpenAPIObject): OpenAPIObject {
   const components = (document.components ??= {});
@@ -71,10 +74,13 @@ function completeOperation(document: OpenAPIObject, path: string, operation: Ope
   }
   if (counted) declare(429, responseHeaders('Retry-After'));
   declare(500);
+  declare(503);
 
   const idempotent = parameters.some((parameter) => parameter.in === 'header' && parameter.name.toLowerCase() === 'idempotency-key');
   for (const [status, response] of Object.entries(responses) as [string, ResponseObject][]) {
     if (Number(status) >= 400) response.content = problemContent();
+    // The exception filter gives every 503 a `Retry-After`, whichever route declared it.
+    if (status === '503') response.headers = { ...response.headers, ...responseHeaders('Retry-After') };
     if (idempotent && status.startsWith('2')) response.headers = { ...response.headers, ...responseHeaders('Idempotent-Replayed') };
     if (counted)
       response.headers = { ...response.headers, ...responseHeaders('RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset') };

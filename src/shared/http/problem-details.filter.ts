@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { isDependencyFault } from '../database/dependency-faults';
 import { TooManyRequestsException } from './too-many-requests.exception';
 
 export interface FieldError {
@@ -58,9 +59,14 @@ export function problem(status: number, detail: string, errors?: FieldError[]): 
   };
 }
 
+/** Seconds a client waits before retrying a request refused for a dependency fault (or any other 503). */
+export const DEPENDENCY_RETRY_AFTER_SECONDS = 1;
+
 /**
  * The one place an error becomes an HTTP response: RFC 9457 problem+json, never a stack trace or
- * SQL. Anything that is not a deliberate HTTP error is logged and answered with a bare 500.
+ * SQL. A dependency fault (PostgreSQL or Redis dropped or refused a connection) is a 503 with
+ * `Retry-After`: the client may retry, with the same Idempotency-Key. Anything else that is not a
+ * deliberate HTTP error is a bug: logged (the line carries the request id) and answered with a bare 500.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -71,6 +77,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const body = this.toProblem(exception);
     if (exception instanceof TooManyRequestsException) {
       void reply.header('retry-after', String(Math.max(1, Math.ceil(exception.retryAfterSeconds))));
+    }
+    if (body.status === HttpStatus.SERVICE_UNAVAILABLE && !reply.hasHeader('retry-after')) {
+      void reply.header('retry-after', String(DEPENDENCY_RETRY_AFTER_SECONDS));
     }
     void reply.status(body.status).header('content-type', 'application/problem+json').send(body);
   }
@@ -84,6 +93,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (isFastifyClientError(exception)) {
       return problem(exception.statusCode, exception.message);
+    }
+    if (isDependencyFault(exception)) {
+      this.logger.warn(`Answered 503, a dependency failed: ${(exception as Error).message}`);
+      return problem(HttpStatus.SERVICE_UNAVAILABLE, 'A service this request needs is unavailable; retry shortly.');
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return problem(HttpStatus.INTERNAL_SERVER_ERROR, 'An unexpected error occurred.');

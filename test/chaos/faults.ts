@@ -1,0 +1,91 @@
+import { Client } from 'pg';
+import type { PrivateRedis } from '../support/private-redis';
+import type { ChaosCluster } from './cluster';
+import { Random } from './random';
+
+/** A fault as it happened: from its start until everything it broke answered again. */
+export interface FaultWindow {
+  name: string;
+  startedAt: number;
+  recoveredAt: number;
+}
+
+export interface FaultTargets {
+  cluster: ChaosCluster;
+  redis: PrivateRedis;
+  databaseUrl: string;
+}
+
+type Fault = (targets: FaultTargets, random: Random) => Promise<string>;
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** The five faults of issue 14; each returns what exactly it did, for the log. */
+const FAULTS: Record<string, Fault> = {
+  'worker SIGKILL + restart': async ({ cluster }, random) => {
+    const worker = random.pick(cluster.workers);
+    await cluster.stop(worker, 'SIGKILL');
+    await sleep(500);
+    await cluster.restart(worker);
+    return worker.name;
+  },
+  'Redis killed, restarted empty': async ({ cluster, redis }) => {
+    await redis.stop();
+    await sleep(1_000);
+    await redis.start();
+    await cluster.waitAllReady();
+    return `port ${redis.port}`;
+  },
+  'every PostgreSQL connection terminated': async ({ databaseUrl }) => {
+    const admin = new Client({ connectionString: databaseUrl });
+    await admin.connect();
+    try {
+      const cut = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      );
+      return `${cut.rowCount} sessions`;
+    } finally {
+      await admin.end();
+    }
+  },
+  'API SIGTERM + restart': async ({ cluster }, random) => {
+    const api = random.pick(cluster.apis);
+    await cluster.stop(api, 'SIGTERM');
+    await cluster.restart(api);
+    return api.name;
+  },
+  'API SIGKILL + restart': async ({ cluster }, random) => {
+    const api = random.pick(cluster.apis);
+    await cluster.stop(api, 'SIGKILL');
+    await sleep(500);
+    await cluster.restart(api);
+    return api.name;
+  },
+};
+
+/**
+ * Runs every fault once, in a seeded order, spread over the traffic: the first after 15 % of the
+ * run, the last by 80 %, so traffic runs before, between and after them. Faults never overlap.
+ */
+export async function runFaults(
+  targets: FaultTargets,
+  random: Random,
+  startedAt: number,
+  durationMs: number,
+  report: (line: string) => void,
+): Promise<FaultWindow[]> {
+  const order = random.shuffle(Object.keys(FAULTS));
+  const windows: FaultWindow[] = [];
+  for (const [index, name] of order.entries()) {
+    const due = startedAt + durationMs * (0.15 + (0.65 * index) / Math.max(1, order.length - 1));
+    if (due > Date.now()) await sleep(due - Date.now());
+    const window = { name, startedAt: Date.now(), recoveredAt: Number.POSITIVE_INFINITY };
+    windows.push(window);
+    const what = await FAULTS[name](targets, random);
+    window.recoveredAt = Date.now();
+    report(
+      `fault ${index + 1}/${order.length}: ${name} (${what}) at +${((window.startedAt - startedAt) / 1000).toFixed(1)} s, recovered in ${((window.recoveredAt - window.startedAt) / 1000).toFixed(1)} s`,
+    );
+  }
+  return windows;
+}
