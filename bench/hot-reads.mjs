@@ -3,6 +3,7 @@
 // plus the API's ready time and idle memory. Everything runs on this process's Node.js and, with
 // `BENCH_NODES=/path/to/node24[,…]`, again on each binary named (the images run Node 24).
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { cpuMicros, freePort, json, load, rssMb, sleep, startCatalogueApi, startNode, stop, waitForReady } from './lib.mjs';
 
 const ROUNDS = 3;
@@ -67,6 +68,35 @@ async function startUp(node, env) {
   return { readyMs: median(readyTimes), readyAll: readyTimes, earlyRss: median(early), settledRss: settled[0] };
 }
 
+/** An OTLP/HTTP endpoint that takes every export and keeps nothing: what a collector costs the API, not the collector. */
+async function traceSink() {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise((listening) => server.listen(0, '127.0.0.1', listening));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((closed) => server.close(closed)) };
+}
+
+/** The API with tracing on, every trace or a tenth of them sampled, exporting to `sink`. */
+async function startTracedApi(node, env, sink, ratio) {
+  const port = await freePort();
+  const api = startNode(
+    'dist/main.js',
+    {
+      ...env,
+      PORT: String(port),
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: String(ratio),
+    },
+    { node },
+  );
+  await waitForReady(`http://127.0.0.1:${port}/health/ready`);
+  return { api, base: `http://127.0.0.1:${port}` };
+}
+
 async function measureOn(node, env, ids) {
   const version = execFileSync(node, ['--version']).toString().trim();
   const startup = await startUp(node, env);
@@ -92,14 +122,22 @@ async function measureOn(node, env, ids) {
     '/api/v1/users/me',
     headers,
   );
-  const [bareResult, floorAResult, productResult, floorBResult, meResult] = await measureAll([
+  const sink = await traceSink();
+  const tracedAll = await startTracedApi(node, env, sink, 1);
+  const tracedTenth = await startTracedApi(node, env, sink, 0.1);
+  const [bareResult, floorAResult, productResult, productAll, productTenth, floorBResult, meResult, meAll, meTenth] = await measureAll([
     { url: `${bare.url}${productPath}`, pid: bare.child.pid },
     { url: `${floorA.url}${productPath}`, pid: floorA.child.pid },
     { url: `${base}${productPath}`, pid: api.pid },
+    { url: `${tracedAll.base}${productPath}`, pid: tracedAll.api.pid },
+    { url: `${tracedTenth.base}${productPath}`, pid: tracedTenth.api.pid },
     { url: `${floorB.url}/api/v1/users/me`, headers, pid: floorB.child.pid },
     { url: `${base}/api/v1/users/me`, headers, pid: api.pid },
+    { url: `${tracedAll.base}/api/v1/users/me`, headers, pid: tracedAll.api.pid },
+    { url: `${tracedTenth.base}/api/v1/users/me`, headers, pid: tracedTenth.api.pid },
   ]);
-  await Promise.all([stop(bare.child), stop(floorA.child), stop(floorB.child), stop(api)]);
+  await Promise.all([bare.child, floorA.child, floorB.child, api, tracedAll.api, tracedTenth.api].map(stop));
+  await sink.close();
 
   const row = (name, result, floor) => [
     name,
@@ -116,14 +154,18 @@ async function measureOn(node, env, ids) {
   const floorBNote = '**floor B** (`bench/floor-me.mjs`): Nest on Fastify, cached `fast-jwt` verify + one Redis `GET` via node-redis';
   return [
     {
-      heading: `Node ${version}: throughput (autocannon, 50 connections, median of ${ROUNDS} × ${SECONDS} s rounds taken round-robin across the five servers after a 2 s warm-up each; each server pinned to CPU 1, load generator on CPU 0)`,
+      heading: `Node ${version}: throughput (autocannon, 50 connections, median of ${ROUNDS} × ${SECONDS} s rounds taken round-robin across the servers after a 2 s warm-up each; each server pinned to CPU 1, load generator on CPU 0)`,
       columns: ['what', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', '× bare Fastify', '× floor (req/s)', '× floor (CPU/req)'],
       rows: [
         [...row('bare Fastify returning the same JSON (the product)', bareResult).slice(0, 6), '', ''],
         row(floorANote, floorAResult),
         row('Orderly cached `GET /products/:id`', productResult, floorAResult),
+        row('… with tracing on, every trace sampled (OTLP/HTTP to a local sink)', productAll, floorAResult),
+        row('… with tracing on, 10 % of traces sampled', productTenth, floorAResult),
         row(floorBNote, floorBResult),
         row('Orderly `GET /users/me`', meResult, floorBResult),
+        row('… with tracing on, every trace sampled', meAll, floorBResult),
+        row('… with tracing on, 10 % of traces sampled', meTenth, floorBResult),
       ],
     },
     {
