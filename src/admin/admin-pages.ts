@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { escapeHtml } from '../shared/http/escape-html';
 
 export const SIGN_IN_PATH = '/admin/sign-in';
 export const SIGN_OUT_PATH = '/admin/sign-out';
@@ -19,13 +20,6 @@ const STYLE = `
   button { width: 100%; padding: .6rem; font: inherit; font-weight: 600; color: #fff; background: #2b59c3; border: 0; border-radius: 4px; cursor: pointer; }
   .message { padding: .75rem; margin-bottom: 1rem; border-radius: 4px; background: #fdecec; color: #8a1c1c; }
 `;
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Text made inert in HTML content and in quoted attribute values. */
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => ESCAPES[character]);
-}
 
 function page(title: string, body: string): string {
   return `<!DOCTYPE html>

@@ -1,3 +1,4 @@
+import { escapeHtml } from '../shared/http/escape-html';
 import type { JobPayloads } from '../shared/queue/job-registry';
 
 export interface RenderedMail {
@@ -8,9 +9,6 @@ export interface RenderedMail {
 }
 
 export type MailJobName = 'welcome-mail' | 'password-reset-mail' | 'order-confirmation-mail';
-
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
 
 const formatMoney = (cents: number, currency: string) => new Intl.NumberFormat('en', { style: 'currency', currency }).format(cents / 100);
 
