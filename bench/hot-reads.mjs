@@ -28,7 +28,8 @@ async function measureAll(targets) {
   }
   return rounds.map((results, index) => {
     const failed = results.reduce((sum, result) => sum + result.non2xx + result.errors, 0);
-    if (failed) throw new Error(`${targets[index].url}: ${failed} failed responses`);
+    if (failed)
+      throw new Error(`${targets[index].url}: ${failed} failed responses ${JSON.stringify(results.map((result) => result.failures))}`);
     const median = (key) => results.map((result) => result[key]).sort((a, b) => a - b)[Math.floor(ROUNDS / 2)];
     return { ...results.sort((a, b) => a.rps - b.rps)[Math.floor(ROUNDS / 2)], cpuPerRequest: median('cpuPerRequest') };
   });

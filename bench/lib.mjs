@@ -89,6 +89,8 @@ export async function load(options) {
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    // What failed, when something did: status code → count, and how many timed out.
+    failures: { statuses: result.statusCodeStats, timeouts: result.timeouts },
   };
 }
 
