@@ -7,7 +7,7 @@
 // machine disturbs it far less than req/s) and the floor's CPU time over each build's.
 // `RATE_LIMIT_PER_IP=100000 node bench/compare-builds.mjs …` measures with the per-IP limit on.
 import { resolve } from 'node:path';
-import { BENCH_ADMIN, cpuMicros, freePort, freshDatabase, json, load, REDIS, startNode, stop, waitForReady } from './lib.mjs';
+import { BENCH_ADMIN, cpuMicros, freshDatabase, json, load, REDIS, startServer, stop } from './lib.mjs';
 
 const ROUNDS = 5;
 const SECONDS = 3;
@@ -27,16 +27,9 @@ const env = (index) => ({
   HOST: '127.0.0.1',
 });
 
-async function start(script, variables, readyPath, headers) {
-  const port = await freePort();
-  const child = startNode(script, { ...variables, PORT: String(port) });
-  await waitForReady(`http://127.0.0.1:${port}${readyPath}`, 60_000, headers);
-  return { child, url: `http://127.0.0.1:${port}` };
-}
-
 // The first build migrates the database; the others start on it in turn (one migrator at a time).
 const apis = [];
-for (const [index, dir] of builds.entries()) apis.push(await start(`${dir}/dist/main.js`, env(index), '/health/ready'));
+for (const [index, dir] of builds.entries()) apis.push(await startServer(`${dir}/dist/main.js`, env(index)));
 const admin = await json(`${apis[0].url}/api/v1/auth/login`, { method: 'POST', body: BENCH_ADMIN });
 const product = await json(`${apis[0].url}/api/v1/products`, {
   method: 'POST',
@@ -45,12 +38,15 @@ const product = await json(`${apis[0].url}/api/v1/products`, {
 });
 const headers = { authorization: `Bearer ${admin.accessToken}` };
 const productPath = `/api/v1/products/${product.id}`;
-const floorA = await start('bench/floor-product.mjs', { REDIS_URL: REDIS, FLOOR_BODY: JSON.stringify(product) }, productPath);
-const floorB = await start(
+const floorA = await startServer(
+  'bench/floor-product.mjs',
+  { REDIS_URL: REDIS, FLOOR_BODY: JSON.stringify(product) },
+  { readyPath: productPath },
+);
+const floorB = await startServer(
   'bench/floor-me.mjs',
   { REDIS_URL: REDIS, JWT_SECRET: env(0).JWT_SECRET, FLOOR_BODY: '{}' },
-  '/api/v1/users/me',
-  headers,
+  { readyPath: '/api/v1/users/me', headers },
 );
 
 async function measure(targets) {

@@ -4,11 +4,13 @@
 // `BENCH_NODES=/path/to/node24[,…]`, again on each binary named (the images run Node 24).
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { cpuMicros, freePort, json, load, rssMb, sleep, startCatalogueApi, startNode, stop, waitForReady } from './lib.mjs';
+import { cpuMicros, freePort, json, load, rssMb, sleep, startCatalogueApi, startNode, startServer, stop, waitForReady } from './lib.mjs';
 
 const ROUNDS = 3;
 const SECONDS = 5;
 const STARTS = 3;
+
+const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /**
  * Each target warmed up for 2 s, then ROUNDS rounds taken round-robin across all targets (all
@@ -30,23 +32,12 @@ async function measureAll(targets) {
     const failed = results.reduce((sum, result) => sum + result.non2xx + result.errors, 0);
     if (failed)
       throw new Error(`${targets[index].url}: ${failed} failed responses ${JSON.stringify(results.map((result) => result.failures))}`);
-    const median = (key) => results.map((result) => result[key]).sort((a, b) => a - b)[Math.floor(ROUNDS / 2)];
-    return { ...results.sort((a, b) => a.rps - b.rps)[Math.floor(ROUNDS / 2)], cpuPerRequest: median('cpuPerRequest') };
+    return {
+      ...results.sort((a, b) => a.rps - b.rps)[Math.floor(ROUNDS / 2)],
+      cpuPerRequest: median(results.map((result) => result.cpuPerRequest)),
+    };
   });
 }
-
-async function startServer(node, script, env, readyPath = '/api/v1/products/x', headers) {
-  const port = await freePort();
-  const child = startNode(script, { PORT: String(port), ...env }, { node });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForReady(`${url}${readyPath}`, 20_000, headers).catch((error) => {
-    child.kill('SIGKILL');
-    throw new Error(`${error.message}\n${child.stderrText()}`);
-  });
-  return { child, url };
-}
-
-const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** Spawn to the first 200 of /health/ready, STARTS times; RSS 2 s after ready and once V8 has settled. */
 async function startUp(node, env) {
@@ -80,31 +71,20 @@ async function traceSink() {
 }
 
 /** The API with tracing on, every trace or a tenth of them sampled, exporting to `sink`. */
-async function startTracedApi(node, env, sink, ratio) {
-  const port = await freePort();
-  const api = startNode(
-    'dist/main.js',
-    {
-      ...env,
-      PORT: String(port),
-      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
-      OTEL_TRACES_SAMPLER_ARG: String(ratio),
-    },
-    { node },
-  );
-  await waitForReady(`http://127.0.0.1:${port}/health/ready`);
-  return { api, base: `http://127.0.0.1:${port}` };
+function startTracedApi(node, env, sink, ratio) {
+  const tracing = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: String(ratio),
+  };
+  return startServer('dist/main.js', { ...env, ...tracing }, { node });
 }
 
 async function measureOn(node, env, ids) {
   const version = execFileSync(node, ['--version']).toString().trim();
   const startup = await startUp(node, env);
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const api = startNode('dist/main.js', { ...env, PORT: String(port) }, { node });
-  await waitForReady(`${base}/health/ready`);
+  const { child: api, url: base } = await startServer('dist/main.js', env, { node });
   const productPath = `/api/v1/products/${ids[0]}`;
   const product = await json(`${base}${productPath}`);
   const email = `hot-${version}@bench.example`;
@@ -114,14 +94,16 @@ async function measureOn(node, env, ids) {
   const headers = { authorization: `Bearer ${signedIn.accessToken}` };
   const profile = await json(`${base}/api/v1/users/me`, { headers });
 
-  const bare = await startServer(node, 'bench/bare-server.mjs', { BARE_BODY: JSON.stringify(product) });
-  const floorA = await startServer(node, 'bench/floor-product.mjs', { REDIS_URL: env.REDIS_URL, FLOOR_BODY: JSON.stringify(product) });
+  const bare = await startServer('bench/bare-server.mjs', { BARE_BODY: JSON.stringify(product) }, { node, readyPath: productPath });
+  const floorA = await startServer(
+    'bench/floor-product.mjs',
+    { REDIS_URL: env.REDIS_URL, FLOOR_BODY: JSON.stringify(product) },
+    { node, readyPath: productPath },
+  );
   const floorB = await startServer(
-    node,
     'bench/floor-me.mjs',
     { REDIS_URL: env.REDIS_URL, JWT_SECRET: env.JWT_SECRET, FLOOR_BODY: JSON.stringify(profile) },
-    '/api/v1/users/me',
-    headers,
+    { node, readyPath: '/api/v1/users/me', headers },
   );
   const sink = await traceSink();
   const tracedAll = await startTracedApi(node, env, sink, 1);
@@ -130,14 +112,14 @@ async function measureOn(node, env, ids) {
     { url: `${bare.url}${productPath}`, pid: bare.child.pid },
     { url: `${floorA.url}${productPath}`, pid: floorA.child.pid },
     { url: `${base}${productPath}`, pid: api.pid },
-    { url: `${tracedAll.base}${productPath}`, pid: tracedAll.api.pid },
-    { url: `${tracedTenth.base}${productPath}`, pid: tracedTenth.api.pid },
+    { url: `${tracedAll.url}${productPath}`, pid: tracedAll.child.pid },
+    { url: `${tracedTenth.url}${productPath}`, pid: tracedTenth.child.pid },
     { url: `${floorB.url}/api/v1/users/me`, headers, pid: floorB.child.pid },
     { url: `${base}/api/v1/users/me`, headers, pid: api.pid },
-    { url: `${tracedAll.base}/api/v1/users/me`, headers, pid: tracedAll.api.pid },
-    { url: `${tracedTenth.base}/api/v1/users/me`, headers, pid: tracedTenth.api.pid },
+    { url: `${tracedAll.url}/api/v1/users/me`, headers, pid: tracedAll.child.pid },
+    { url: `${tracedTenth.url}/api/v1/users/me`, headers, pid: tracedTenth.child.pid },
   ]);
-  await Promise.all([bare.child, floorA.child, floorB.child, api, tracedAll.api, tracedTenth.api].map(stop));
+  await Promise.all([bare.child, floorA.child, floorB.child, api, tracedAll.child, tracedTenth.child].map(stop));
   await sink.close();
 
   const row = (name, result, floor) => [

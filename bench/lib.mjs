@@ -59,6 +59,21 @@ export async function waitForReady(url, timeoutMs = 60_000, headers) {
   throw new Error(`${url} not ready after ${timeoutMs} ms`);
 }
 
+/**
+ * A server script on a free port, ready once `readyPath` answers 2xx (with `headers`); on failure
+ * it is killed and its output told. `node` picks another Node.js binary.
+ */
+export async function startServer(script, env, { readyPath = '/health/ready', headers, node, timeoutMs = 60_000 } = {}) {
+  const port = await freePort();
+  const child = startNode(script, { ...env, PORT: String(port) }, { node });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForReady(`${url}${readyPath}`, timeoutMs, headers).catch((error) => {
+    child.kill('SIGKILL');
+    throw new Error(`${error.message}\n${child.stderrText()}`);
+  });
+  return { child, url };
+}
+
 export async function stop(child) {
   if (child.exitCode !== null) return;
   await new Promise((done) => {

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, HttpStatus, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiNotModifiedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiNotModifiedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/access-tokens';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { Roles } from '../auth/decorators/roles.decorator';
-import { ApiProblemResponse, responseHeaders } from '../shared/http/api-responses';
+import { ApiPreconditionHeader, ApiProblemResponse, responseHeaders } from '../shared/http/api-responses';
 import { IdParam } from '../shared/http/id-param.decorator';
 import { JsonBody } from '../shared/http/json-body';
 import { Public } from '../shared/http/public.decorator';
@@ -25,12 +25,7 @@ export class ProductsController {
 
   @Public()
   @Get(':id')
-  @ApiHeader({
-    name: 'If-None-Match',
-    required: false,
-    description: 'An ETag from an earlier read: 304 while it is current',
-    schema: { type: 'string', maxLength: 1024 },
-  })
+  @ApiPreconditionHeader('If-None-Match', 'An ETag from an earlier read: 304 while it is current')
   @ApiOkResponse({ type: ProductResponse, headers: responseHeaders('ETag') })
   @ApiNotModifiedResponse({ description: 'The product is still at the version of If-None-Match', headers: responseHeaders('ETag') })
   get(@CurrentUser() caller: Principal | undefined, @IdParam() id: string): Promise<JsonBody<ProductResponse>> {
@@ -47,12 +42,7 @@ export class ProductsController {
 
   @Patch(':id')
   @Roles(Role.Admin)
-  @ApiHeader({
-    name: 'If-Match',
-    required: false,
-    description: 'Change only if the product is still at this ETag',
-    schema: { type: 'string', maxLength: 1024 },
-  })
+  @ApiPreconditionHeader('If-Match', 'Change only if the product is still at this ETag')
   @ApiOkResponse({ type: ProductResponse, headers: responseHeaders('ETag') })
   @ApiProblemResponse(409, 'Another product has this sku')
   @ApiProblemResponse(412, 'The product changed since the If-Match ETag; nothing was written')

@@ -80,6 +80,10 @@ export const headerRef = (name: ResponseHeaderName): ReferenceObject => ({ $ref:
 export const responseHeaders = (...names: ResponseHeaderName[]): Record<string, ReferenceObject> =>
   Object.fromEntries(names.map((name) => [name, headerRef(name)]));
 
+/** An entity-tag precondition request header (`If-None-Match`, `If-Match`), optional, as long as the server reads. */
+export const ApiPreconditionHeader = (name: 'If-None-Match' | 'If-Match', description: string) =>
+  ApiHeader({ name, required: false, description, schema: { type: 'string', maxLength: 1024 } });
+
 /** An error response: always problem+json with the one shared schema. */
 export const ApiProblemResponse = (status: number, description: string, headers?: Record<string, ReferenceObject>) =>
   ApiResponse({ status, description, content: problemContent(), ...(headers && { headers }) });
