@@ -50,6 +50,21 @@ describe('HTTP conventions', () => {
     }
   });
 
+  it("sends JSON API responses the OWASP REST header set and documents helmet's full set", async () => {
+    const json = await api.request({ url: '/api/v1/products' });
+    expect(json.headers['x-frame-options']).toBe('DENY');
+    expect(json.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(json.headers['cross-origin-opener-policy']).toBeUndefined();
+    const page = await api.request({ url: '/docs' });
+    expect(page.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(page.headers['cross-origin-opener-policy']).toBe('same-origin');
+    for (const response of [json, page]) {
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
+    }
+  });
+
   it('sends security headers and no stack traces', async () => {
     const response = await api.request({ url: '/api/v1/users/not-a-uuid', token: 'x' });
     expect(response.headers['x-content-type-options']).toBe('nosniff');
