@@ -9,8 +9,9 @@
 import { resolve } from 'node:path';
 import { BENCH_ADMIN, cpuMicros, freshDatabase, json, load, REDIS, startServer, stop } from './lib.mjs';
 
-const ROUNDS = 5;
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const SECONDS = 3;
+const node = process.env.BENCH_NODE; // another Node.js binary for every server, e.g. Node 24
 const builds = process.argv.slice(2).map((dir) => resolve(dir));
 if (builds.length === 0) throw new Error('usage: node bench/compare-builds.mjs <checkout with dist/>...');
 
@@ -29,7 +30,7 @@ const env = (index) => ({
 
 // The first build migrates the database; the others start on it in turn (one migrator at a time).
 const apis = [];
-for (const [index, dir] of builds.entries()) apis.push(await startServer(`${dir}/dist/main.js`, env(index)));
+for (const [index, dir] of builds.entries()) apis.push(await startServer(`${dir}/dist/main.js`, env(index), { node }));
 const admin = await json(`${apis[0].url}/api/v1/auth/login`, { method: 'POST', body: BENCH_ADMIN });
 const product = await json(`${apis[0].url}/api/v1/products`, {
   method: 'POST',
@@ -41,12 +42,12 @@ const productPath = `/api/v1/products/${product.id}`;
 const floorA = await startServer(
   'bench/floor-product.mjs',
   { REDIS_URL: REDIS, FLOOR_BODY: JSON.stringify(product) },
-  { readyPath: productPath },
+  { readyPath: productPath, node },
 );
 const floorB = await startServer(
   'bench/floor-me.mjs',
   { REDIS_URL: REDIS, JWT_SECRET: env(0).JWT_SECRET, FLOOR_BODY: '{}' },
-  { readyPath: '/api/v1/users/me', headers },
+  { readyPath: '/api/v1/users/me', headers, node },
 );
 
 async function measure(targets) {

@@ -14,7 +14,11 @@ async function profiled(env, route, headers, script = 'dist/main.js', readyPath 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const spawned = performance.now();
-  const api = startNode(script, { ...env, PORT: String(port) }, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+  const api = startNode(
+    script,
+    { ...env, PORT: String(port) },
+    { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`], node: process.env.BENCH_NODE },
+  );
   await waitForReady(`${base}${readyPath}`, 20_000, headers);
   await load({ url: `${base}${route}`, headers, duration: 2 });
   const from = performance.now() - spawned + 500;

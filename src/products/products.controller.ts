@@ -1,10 +1,9 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, HttpStatus, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, HttpStatus, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiNotModifiedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Principal } from '../auth/access-tokens';
-import { CurrentUser } from '../auth/decorators/current-user.decorator';
+import { CallerRequest } from '../auth/decorators/current-user.decorator';
 import { Roles } from '../auth/decorators/roles.decorator';
 import { ApiPreconditionHeader, ApiProblemResponse, responseHeaders } from '../shared/http/api-responses';
-import { IdParam } from '../shared/http/id-param.decorator';
+import { ApiIdParam, IdParam, uuidParam } from '../shared/http/id-param.decorator';
 import { JsonBody } from '../shared/http/json-body';
 import { Public } from '../shared/http/public.decorator';
 import { Role } from '../users/entities/user.entity';
@@ -28,8 +27,10 @@ export class ProductsController {
   @ApiPreconditionHeader('If-None-Match', 'An ETag from an earlier read: 304 while it is current')
   @ApiOkResponse({ type: ProductResponse, headers: responseHeaders('ETag') })
   @ApiNotModifiedResponse({ description: 'The product is still at the version of If-None-Match', headers: responseHeaders('ETag') })
-  get(@CurrentUser() caller: Principal | undefined, @IdParam() id: string): Promise<JsonBody<ProductResponse>> {
-    return this.products.get(caller, id);
+  @ApiIdParam()
+  // The hottest read takes the request as it is (see CallerRequest): the same caller, the same 400 for a bad id.
+  get(@Req() request: CallerRequest<{ id: string }>): Promise<JsonBody<ProductResponse>> {
+    return this.products.get(request.user, uuidParam(request.params.id, 'id'));
   }
 
   @Post()

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Patch, Query } from '@nestjs/common';
+import { Body, Controller, Get, Patch, Query, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/access-tokens';
-import { CurrentUser } from '../auth/decorators/current-user.decorator';
+import { CurrentUser, SignedInRequest } from '../auth/decorators/current-user.decorator';
 import { Roles } from '../auth/decorators/roles.decorator';
 import { ApiProblemResponse } from '../shared/http/api-responses';
 import { IdParam } from '../shared/http/id-param.decorator';
@@ -20,8 +20,9 @@ export class UsersController {
   @Get('me')
   @ApiOkResponse({ type: UserResponse })
   @ApiProblemResponse(404, 'The account no longer exists')
-  me(@CurrentUser() caller: Principal): Promise<JsonBody<UserResponse>> {
-    return this.users.profile(caller);
+  // A hot read: it takes the request as it is (see SignedInRequest).
+  me(@Req() request: SignedInRequest): Promise<JsonBody<UserResponse>> {
+    return this.users.profile(request.user);
   }
 
   @Patch('me')

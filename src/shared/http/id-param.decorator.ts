@@ -3,15 +3,24 @@ import { ApiParam } from '@nestjs/swagger';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** `ParseUUIDPipe`'s rule (any UUID version), answered without its promise: it runs on every read by id. */
+/** The path parameter `name` if it is a UUID (any version, as `ParseUUIDPipe` takes), else a 400. */
+export function uuidParam(value: unknown, name: string): string {
+  if (typeof value === 'string' && UUID.test(value)) return value;
+  throw new BadRequestException(`The ${name} in the path must be a UUID.`);
+}
+
+/** `uuidParam` as a pipe, answered without `ParseUUIDPipe`'s promise: it runs on every read by id. */
 class UuidPipe implements PipeTransform<unknown, string> {
   transform(value: unknown, { data }: ArgumentMetadata): string {
-    if (typeof value === 'string' && UUID.test(value)) return value;
-    throw new BadRequestException(`The ${data} in the path must be a UUID.`);
+    return uuidParam(value, data ?? 'id');
   }
 }
 
 const uuidPipe = new UuidPipe();
+
+/** Documents the path parameter `name` as what `uuidParam` takes. */
+export const ApiIdParam = (name = 'id'): MethodDecorator =>
+  ApiParam({ name, required: true, schema: { type: 'string', format: 'uuid', maxLength: 36 } });
 
 /**
  * A UUID path parameter: anything else is a 400, and it is documented as `format: uuid` by the
@@ -22,6 +31,5 @@ export const IdParam =
   (target, key, index) => {
     Param(name, uuidPipe)(target, key, index);
     if (key === undefined) return;
-    const descriptor = Object.getOwnPropertyDescriptor(target, key)!;
-    ApiParam({ name, required: true, schema: { type: 'string', format: 'uuid', maxLength: 36 } })(target, key, descriptor);
+    ApiIdParam(name)(target, key, Object.getOwnPropertyDescriptor(target, key)!);
   };
