@@ -9,19 +9,30 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly httpRequests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests by method, route template and status code',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-
   readonly httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request latency by method, route template and status code',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
+  });
+
+  /**
+   * The histogram's request counts under their own name, copied when Prometheus scrapes rather
+   * than counted a second time on every request.
+   */
+  readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by method, route template and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const counts = (await this.httpDuration.get()).values.filter(
+        ({ metricName }) => metricName === 'http_request_duration_seconds_count',
+      );
+      this.httpRequests.reset();
+      for (const { labels, value } of counts) this.httpRequests.inc(labels, value);
+    },
   });
 
   readonly jobDuration = new Histogram({
@@ -38,9 +49,7 @@ export class Metrics {
 
   /** One served request; `route` is the matched route's template (`undefined`: none matched). */
   recordRequest(method: string, route: string | undefined, status: number, seconds: number): void {
-    const labels = { method, route: route ?? 'unmatched', status: String(status) };
-    this.httpRequests.inc(labels);
-    this.httpDuration.observe(labels, seconds);
+    this.httpDuration.observe({ method, route: route ?? 'unmatched', status: String(status) }, seconds);
   }
 
   /** A gauge whose value is read when Prometheus scrapes. */
