@@ -4,7 +4,21 @@
 // `BENCH_NODES=/path/to/node24[,…]`, again on each binary named (the images run Node 24).
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { cpuMicros, freePort, json, load, rssMb, sleep, startCatalogueApi, startNode, startServer, stop, waitForReady } from './lib.mjs';
+import {
+  apiPodMemoryLimitMib,
+  cpuMicros,
+  freePort,
+  json,
+  load,
+  nodeInMemoryLimit,
+  rssMb,
+  sleep,
+  startCatalogueApi,
+  startNode,
+  startServer,
+  stop,
+  waitForReady,
+} from './lib.mjs';
 
 const ROUNDS = 3;
 const SECONDS = 5;
@@ -60,6 +74,26 @@ async function startUp(node, env) {
   return { readyMs: median(readyTimes), readyAll: readyTimes, earlyRss: median(early), settledRss: settled[0] };
 }
 
+/**
+ * The same start once more inside the API pod's memory limit (deploy/k8s/base), as it runs when
+ * deployed: V8 sizes its heap and young generation from the limit, not from this machine's memory.
+ * `undefined` where no memory cgroup can be made here.
+ */
+async function startUpInPodLimit(node, env) {
+  const limitMib = apiPodMemoryLimitMib();
+  const limited = nodeInMemoryLimit(node, limitMib);
+  if (!limited) return undefined;
+  const port = await freePort();
+  const api = startNode('dist/main.js', { ...env, PORT: String(port) }, { node: limited });
+  const readyMs = await waitForReady(`http://127.0.0.1:${port}/health/ready`);
+  await sleep(2_000);
+  const earlyRss = rssMb(api.pid);
+  await sleep(28_000);
+  const settledRss = rssMb(api.pid);
+  await stop(api);
+  return { limitMib, readyMs, earlyRss, settledRss };
+}
+
 /** An OTLP/HTTP endpoint that takes every export and keeps nothing: what a collector costs the API, not the collector. */
 async function traceSink() {
   const server = createServer((request, response) => {
@@ -84,6 +118,7 @@ function startTracedApi(node, env, sink, ratio) {
 async function measureOn(node, env, ids) {
   const version = execFileSync(node, ['--version']).toString().trim();
   const startup = await startUp(node, env);
+  const inPod = await startUpInPodLimit(node, env);
   const { child: api, url: base } = await startServer('dist/main.js', env, { node });
   const productPath = `/api/v1/products/${ids[0]}`;
   const product = await json(`${base}${productPath}`);
@@ -166,6 +201,15 @@ async function measureOn(node, env, ids) {
           `${startup.settledRss.toFixed(0)} MB`,
           'once V8 has collected start-up garbage, before any load',
         ],
+        ...(inPod
+          ? [
+              [
+                `idle RSS in the API pod's memory limit (${inPod.limitMib} MiB), 2 s / 30 s after ready`,
+                `${inPod.earlyRss.toFixed(0)} / ${inPod.settledRss.toFixed(0)} MB`,
+                `one start in a memory cgroup of that size (ready after ${Math.round(inPod.readyMs)} ms): V8 sizes its heap from the limit, as when deployed`,
+              ],
+            ]
+          : [["idle RSS in the API pod's memory limit", 'not measured', 'no memory cgroup could be made on this machine (needs root)']]),
       ],
     },
   ];

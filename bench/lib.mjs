@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import pg from 'pg';
@@ -164,4 +165,36 @@ export async function startCatalogueApi(name, products, { nodeArgs } = {}) {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A command that runs `node` inside a memory cgroup limited to `mib` MiB, as a Kubernetes memory
+ * limit does (V8 sizes its heap, young generation included, from that limit), or `null` where this
+ * process cannot make one (not root, or no memory controller). cgroup v1 and v2.
+ */
+export function nodeInMemoryLimit(node, mib) {
+  const name = `orderly-bench-${mib}m`;
+  const groups = [
+    { dir: `/sys/fs/cgroup/memory/${name}`, limit: 'memory.limit_in_bytes' },
+    { dir: `/sys/fs/cgroup/${name}`, limit: 'memory.max' },
+  ];
+  for (const { dir, limit } of groups) {
+    try {
+      if (!existsSync(dirname(dir))) continue;
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(`${dir}/${limit}`, String(mib * 1024 * 1024));
+      const wrapper = join(os.tmpdir(), `${name}-${node.replace(/\W+/g, '_')}.sh`);
+      writeFileSync(wrapper, `#!/bin/sh\necho $$ > ${dir}/cgroup.procs\nexec ${node} "$@"\n`, { mode: 0o755 });
+      return wrapper;
+    } catch {
+      // not this cgroup layout, or not allowed
+    }
+  }
+  return null;
+}
+
+/** The memory limit of the API container in the base Kubernetes manifests, in MiB. */
+export function apiPodMemoryLimitMib() {
+  const manifest = readFileSync(`${ROOT}deploy/k8s/base/api-deployment.yaml`, 'utf8');
+  return Number(/limits:\s*\n\s*cpu:[^\n]*\n\s*memory:\s*(\d+)Mi/.exec(manifest)[1]);
 }
