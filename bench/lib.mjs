@@ -184,7 +184,8 @@ export function nodeInMemoryLimit(node, mib) {
       mkdirSync(dir, { recursive: true });
       writeFileSync(`${dir}/${limit}`, String(mib * 1024 * 1024));
       const wrapper = join(os.tmpdir(), `${name}-${node.replace(/\W+/g, '_')}.sh`);
-      writeFileSync(wrapper, `#!/bin/sh\necho $$ > ${dir}/cgroup.procs\nexec ${node} "$@"\n`, { mode: 0o755 });
+      // Fails the start rather than measure outside the limit when the process cannot join the group.
+      writeFileSync(wrapper, `#!/bin/sh\necho $$ > ${dir}/cgroup.procs || exit 1\nexec ${node} "$@"\n`, { mode: 0o755 });
       return wrapper;
     } catch {
       // not this cgroup layout, or not allowed
