@@ -128,7 +128,7 @@ export class AdminRoutes implements OnModuleInit {
   private async openDashboard(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | void> {
     const authorization = request.headers.authorization;
     if (authorization !== undefined) {
-      const principal = authorization.startsWith('Bearer ') ? this.tokens.principalOf(authorization.slice(7)) : null;
+      const principal = this.tokens.principalOfHeader(authorization);
       if (!principal) throw new UnauthorizedException('An admin bearer token or a dashboard session is required.');
       if (principal.role !== Role.Admin) throw new ForbiddenException('Admins only.');
     } else {

@@ -49,6 +49,11 @@ export class AccessTokens {
     return this.sign({ sub: principal.id, role: principal.role });
   }
 
+  /** The principal an `Authorization` header proves: a `Bearer` token of ours, else `null` (absent, another scheme, invalid). */
+  principalOfHeader(authorization: string | undefined): Principal | null {
+    return authorization?.startsWith('Bearer ') ? this.principalOf(authorization.slice(7)) : null;
+  }
+
   /** The principal a token proves, or `null` for any invalid, expired or foreign token. */
   principalOf(token: string): Principal | null {
     try {

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import type { PrivateRedis } from '../support/private-redis';
-import type { ChaosCluster } from './cluster';
+import type { ChaosCluster, Member } from './cluster';
 import { Random } from './random';
 
 /** A fault as it happened: from its start until everything it broke answered again. */
@@ -20,15 +20,20 @@ type Fault = (targets: FaultTargets, random: Random) => Promise<string>;
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
+/** Stops one process of a group with `signal` and starts it again, after `pauseMs` down. */
+const stopAndRestart =
+  (group: (cluster: ChaosCluster) => Member[], signal: NodeJS.Signals, pauseMs = 0): Fault =>
+  async ({ cluster }, random) => {
+    const member = random.pick(group(cluster));
+    await cluster.stop(member, signal);
+    if (pauseMs > 0) await sleep(pauseMs);
+    await cluster.restart(member);
+    return member.name;
+  };
+
 /** The five faults of issue 14; each returns what exactly it did, for the log. */
 const FAULTS: Record<string, Fault> = {
-  'worker SIGKILL + restart': async ({ cluster }, random) => {
-    const worker = random.pick(cluster.workers);
-    await cluster.stop(worker, 'SIGKILL');
-    await sleep(500);
-    await cluster.restart(worker);
-    return worker.name;
-  },
+  'worker SIGKILL + restart': stopAndRestart((cluster) => cluster.workers, 'SIGKILL', 500),
   'Redis killed, restarted empty': async ({ cluster, redis }) => {
     await redis.stop();
     await sleep(1_000);
@@ -48,19 +53,8 @@ const FAULTS: Record<string, Fault> = {
       await admin.end();
     }
   },
-  'API SIGTERM + restart': async ({ cluster }, random) => {
-    const api = random.pick(cluster.apis);
-    await cluster.stop(api, 'SIGTERM');
-    await cluster.restart(api);
-    return api.name;
-  },
-  'API SIGKILL + restart': async ({ cluster }, random) => {
-    const api = random.pick(cluster.apis);
-    await cluster.stop(api, 'SIGKILL');
-    await sleep(500);
-    await cluster.restart(api);
-    return api.name;
-  },
+  'API SIGTERM + restart': stopAndRestart((cluster) => cluster.apis, 'SIGTERM'),
+  'API SIGKILL + restart': stopAndRestart((cluster) => cluster.apis, 'SIGKILL', 500),
 };
 
 /**

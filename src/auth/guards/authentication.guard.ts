@@ -14,8 +14,7 @@ export class AuthenticationGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
-    const header = request.headers.authorization;
-    const principal = header?.startsWith('Bearer ') ? this.tokens.principalOf(header.slice(7)) : null;
+    const principal = this.tokens.principalOfHeader(request.headers.authorization);
     if (principal) request.user = principal;
     // Public routes still learn who is calling when a valid token comes along (admins see more).
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;

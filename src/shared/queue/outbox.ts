@@ -112,14 +112,16 @@ export class Outbox {
     const [row] = (await this.dataSource.query(`SELECT ${ROW_COLUMNS}, status FROM outbox WHERE id = $1`, [id])) as (OutboxJob & {
       status: string;
     })[];
-    if (!row || row.status === 'done') return null;
-    if (row.status === 'failed') {
+    if (!row) return null;
+    const { status, ...job } = row;
+    if (status === 'done') return null;
+    if (status === 'failed') {
       await this.dataSource.query(
         `UPDATE outbox SET status = 'enqueued', enqueued_at = now(), completed_at = NULL WHERE id = $1 AND status = 'failed'`,
         [id],
       );
     }
-    return { id: row.id, queue: row.queue, name: row.name, payload: row.payload, attempts: row.attempts, traceContext: row.traceContext };
+    return job;
   }
 
   async markDone(id: string): Promise<void> {
