@@ -198,6 +198,29 @@ describe('dependency faults', () => {
       expectRetryableFault(starved);
       expect((await holding).status).toBe(201);
     });
+
+    it('reports not ready, naming the database, when PostgreSQL gives no connection within the ping’s second', async () => {
+      const buyer = await register(small);
+      const product = await createProduct(api, admin);
+      const lock = await holdRowLock('products', product.id);
+      const holding = small.request({
+        method: 'POST',
+        url: '/api/v1/orders',
+        token: buyer.accessToken,
+        body: { items: [{ productId: product.id, quantity: 1 }] },
+        headers: { 'idempotency-key': 'holds-the-pool-for-readiness' },
+      });
+      await expect
+        .poll(async () => (await sql.query(`SELECT 1 FROM pg_stat_activity WHERE ${appSessions} AND wait_event_type = 'Lock'`)).rowCount)
+        .toBeGreaterThan(0);
+      // The pool would hand out a connection after 5 s; the readiness ping gives up after one.
+      const notReady = await small.request({ url: '/health/ready' });
+      await lock.release();
+      expectRetryable503(notReady);
+      expect(notReady.body.detail).toBe('Not ready: database did not answer.');
+      expect((await holding).status).toBe(201);
+      await expect.poll(async () => (await small.request({ url: '/health/ready' })).status).toBe(200);
+    });
   });
 
   describe('with Redis stopped', () => {
