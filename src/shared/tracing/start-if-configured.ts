@@ -1,8 +1,3 @@
-import { createRequire } from 'node:module';
-import type { startTracing } from './tracing-sdk';
-
-const requireSdk = createRequire(__filename);
-
 /**
  * Starts the OpenTelemetry SDK when an OTLP endpoint is configured. Loaded before anything else
  * in the process, so the instrumentations patch `http`, `pg` and `ioredis` before the application
@@ -11,5 +6,8 @@ const requireSdk = createRequire(__filename);
 export function startTracingIfConfigured(defaultServiceName: string): void {
   if (!process.env.OTEL_EXPORTER_OTLP_ENDPOINT) return;
   // A synchronous require: an `import()` would resolve after the application had loaded its modules.
-  (requireSdk('./tracing-sdk') as { startTracing: typeof startTracing }).startTracing(defaultServiceName);
+  // A plain one, so that the bundler (scripts/bundle.mjs) follows it into the bundle and still runs it only here.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { startTracing } = require('./tracing-sdk') as typeof import('./tracing-sdk');
+  startTracing(defaultServiceName);
 }
