@@ -178,47 +178,49 @@ describe('dependency faults', () => {
     });
     afterAll(async () => small?.close());
 
-    it('answers 503 with Retry-After once the wait for a connection times out', async () => {
+    /**
+     * The pool's only connection waits on a row lock inside an order's transaction, so the next
+     * request cannot get one; `release()` lets the order through and returns its response.
+     */
+    async function holdTheOnlyConnection(idempotencyKey: string) {
       const buyer = await register(small);
       const product = await createProduct(api, admin);
       const lock = await holdRowLock('products', product.id);
-      // The only connection waits on the lock inside the order's transaction; the next request cannot get one.
       const holding = small.request({
         method: 'POST',
         url: '/api/v1/orders',
         token: buyer.accessToken,
         body: { items: [{ productId: product.id, quantity: 1 }] },
-        headers: { 'idempotency-key': 'holds-the-pool' },
+        headers: { 'idempotency-key': idempotencyKey },
       });
       await expect
         .poll(async () => (await sql.query(`SELECT 1 FROM pg_stat_activity WHERE ${appSessions} AND wait_event_type = 'Lock'`)).rowCount)
         .toBeGreaterThan(0);
-      const starved = await small.request({ url: '/api/v1/orders', token: buyer.accessToken });
-      await lock.release();
+      return {
+        buyer,
+        release: async () => {
+          await lock.release();
+          return holding;
+        },
+      };
+    }
+
+    it('answers 503 with Retry-After once the wait for a connection times out', async () => {
+      const held = await holdTheOnlyConnection('holds-the-pool');
+      const starved = await small.request({ url: '/api/v1/orders', token: held.buyer.accessToken });
+      const order = await held.release();
       expectRetryableFault(starved);
-      expect((await holding).status).toBe(201);
+      expect(order.status).toBe(201);
     });
 
     it('reports not ready, naming the database, when PostgreSQL gives no connection within the ping’s second', async () => {
-      const buyer = await register(small);
-      const product = await createProduct(api, admin);
-      const lock = await holdRowLock('products', product.id);
-      const holding = small.request({
-        method: 'POST',
-        url: '/api/v1/orders',
-        token: buyer.accessToken,
-        body: { items: [{ productId: product.id, quantity: 1 }] },
-        headers: { 'idempotency-key': 'holds-the-pool-for-readiness' },
-      });
-      await expect
-        .poll(async () => (await sql.query(`SELECT 1 FROM pg_stat_activity WHERE ${appSessions} AND wait_event_type = 'Lock'`)).rowCount)
-        .toBeGreaterThan(0);
+      const held = await holdTheOnlyConnection('holds-the-pool-for-readiness');
       // The pool would hand out a connection after 5 s; the readiness ping gives up after one.
       const notReady = await small.request({ url: '/health/ready' });
-      await lock.release();
+      const order = await held.release();
       expectRetryable503(notReady);
       expect(notReady.body.detail).toBe('Not ready: database did not answer.');
-      expect((await holding).status).toBe(201);
+      expect(order.status).toBe(201);
       await expect.poll(async () => (await small.request({ url: '/health/ready' })).status).toBe(200);
     });
   });
