@@ -10,6 +10,7 @@ COPY package.json package-lock.json ./
 # `npm ci` refuses this lockfile (other platforms' optional binaries are missing from it); install from it instead.
 RUN npm install --no-audit --no-fund
 COPY tsconfig.json ./
+COPY scripts/bundle.mjs ./scripts/
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 

@@ -328,6 +328,20 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/npm prune --omit=dev/);
   });
 
+  it('copies into the build stage every file `npm run build` reads, and .dockerignore lets each through', () => {
+    const build = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.build;
+    const inputs = build.split(/\s+/).filter((word) => /^[\w-]+(\/[\w.-]+)*\.\w+$/.test(word) && existsSync(join(ROOT, word)));
+    expect(inputs).toEqual(expect.arrayContaining(['tsconfig.json', 'scripts/bundle.mjs']));
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim());
+    for (const input of inputs) {
+      expect(dockerfile).toMatch(new RegExp(`^COPY ${input.replace(/[.]/g, '\\.')} `, 'm'));
+      const excluded = ignored.includes(input) || ignored.includes(input.split('/')[0]);
+      if (excluded) expect(ignored).toContain(`!${input}`);
+    }
+  });
+
   it('is started by docker-compose as migrate, api and worker from the same build', () => {
     const compose = parseAllDocuments(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'))[0].toJS() as {
       services: Record<string, any>;
