@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TEST_ADMIN, uniqueRedisPrefix, withAdmin } from './support/app';
 import { createTestDatabase, TestDatabase } from './support/database';
@@ -11,10 +11,14 @@ import { apiProcessEnvironment, ROOT, RunningProcess, startProcess, waitForHttp 
  * copy of a package the bundle also holds, and files looked up beside a package at run time.
  */
 describe('the bundled build', () => {
-  it.each(['dist/main.js', 'dist/worker.js'])('%s is one file: it requires none of our modules', (entry) => {
+  it.each(['dist/main.js', 'dist/worker.js'])('%s is one file: it requires none of our modules, and maps back to src/', (entry) => {
     const source = readFileSync(resolve(ROOT, entry), 'utf8');
     expect(source).not.toMatch(/require\("\.\.?\//);
     expect(source).toMatch(/\/\/# sourceMappingURL=\w+\.js\.map\s*$/);
+    const map = JSON.parse(readFileSync(resolve(ROOT, `${entry}.map`), 'utf8')) as { sources: string[] };
+    const ours = map.sources.filter((source) => source.startsWith('../src/'));
+    expect(ours.length).toBeGreaterThan(20);
+    for (const source of ours) expect(existsSync(resolve(ROOT, 'dist', source)), source).toBe(true);
   });
 
   describe('the API process', () => {

@@ -18,6 +18,8 @@ describe('Embedded mode (npm start)', () => {
     const first = startProcess('dist/main.js', env);
     await waitForHttp(`${base}/health/ready`, 60_000);
     expect(first.output()).toContain('Embedded mode');
+    // Its log lines are named after the class that wrote them, bundled or not (scripts/bundle.mjs).
+    expect(first.output()).toContain('"context":"EmbeddedPostgres"');
     const registered = await fetch(`${base}/api/v1/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -11,8 +11,6 @@ import { join } from 'node:path';
  * capped at one connection, so transactions are serialised rather than interleaved on one session.
  */
 export class EmbeddedPostgres {
-  private static readonly logger = new Logger(EmbeddedPostgres.name);
-
   private constructor(
     private readonly database: { close(): Promise<void> },
     private readonly server: { stop(): Promise<void> },
@@ -31,7 +29,7 @@ export class EmbeddedPostgres {
     const database = await PGlite.create(directory, { extensions: { pg_trgm } });
     const server = new PGLiteSocketServer({ db: database, host: '127.0.0.1', port: 0 });
     await server.start();
-    EmbeddedPostgres.logger.log(`Embedded PostgreSQL (PGlite) stored in ${directory}`);
+    new Logger(EmbeddedPostgres.name).log(`Embedded PostgreSQL (PGlite) stored in ${directory}`);
     return new EmbeddedPostgres(database, server, `postgres://postgres@${server.getServerConn()}/postgres`);
   }
 
