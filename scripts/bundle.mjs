@@ -71,6 +71,14 @@ const restoreOurClassNames = {
       const classes = [...source.matchAll(/^(?:class (\w+)|let (\w+) = (?:\w+ = )?class\b)/gm)].map(
         ([, plain, decorated]) => plain ?? decorated,
       );
+      for (const name of classes) {
+        // Static initialisers run before the name is given back, and would read `_X`.
+        if (new RegExp(`^\\s+static [^\\n]*\\b${name}(_1)?\\.name\\b`, 'm').test(source)) {
+          throw new Error(
+            `${args.path}: a static initialiser of ${name} reads ${name}.name, which is not yet restored then; read it on use`,
+          );
+        }
+      }
       const restore = classes.map((name) => `Object.defineProperty(${name}, "name", { value: "${name}", configurable: true });\n`).join('');
       // Before the source map comment, which esbuild reads to map the bundle back to src/.
       const contents = source.replace(/(\/\/# sourceMappingURL=\S+\s*)?$/, (comment) => `${restore}${comment}`);
