@@ -7,16 +7,16 @@
 // Bundled, the API is ready about a third sooner.
 //
 // The input is tsc's JavaScript, not src/: esbuild cannot emit the decorator metadata Nest's
-// injection and class-validator read. Only whitespace is minified (syntax minification saves ~3 %
-// of the size and drops the inner name of tsc's `let X = X_1 = class X`). Class names: esbuild turns
-// a class that refers to itself (`new Logger(X.name)`) into `var X = class _X`, and renames one that
-// shares a top-level name with a library's, so its `.name` changes. Its `keepNames` fixes that by an
-// Object.defineProperty on every function it wraps, each time one is created: ~3–6 µs of a cached
-// read, measured. Instead, each top-level class of ours gets its name back once, when its module
-// loads (`restoreOurClassNames`): TypeORM resolves `@ManyToOne('Order')` by class name, and log
-// contexts and errors use them. Once: at the end of the module, so a static initialiser that reads
-// its own class's name (`static logger = new Logger(X.name)`) still sees `_X`; create it on use. Libraries' classes are left as esbuild names them, so some of
-// Nest's start-up lines read `_InstanceLoader`, `_RoutesResolver`, `TypeOrmModule2`.
+// injection and class-validator read. Only whitespace is minified (minifying syntax saves ~3 % of
+// the size and drops the inner name of tsc's `let X = X_1 = class X`).
+//
+// Class names: esbuild turns a class that refers to itself (`new Logger(X.name)`) into
+// `var X = class _X`, and renames one that shares a top-level name with a library's. Its
+// `keepNames` puts them back with an Object.defineProperty on every function it wraps, each time
+// one is created: 3–6 µs of a cached read, measured. Instead `restoreOurClassNames` gives each
+// top-level class of ours its name once, as its module loads (TypeORM resolves
+// `@ManyToOne('Order')` by class name; log contexts and errors use names). Libraries' classes keep
+// esbuild's names, so some of Nest's start-up lines read `_InstanceLoader`, `_RoutesResolver`.
 import { build } from 'esbuild';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
@@ -35,7 +35,7 @@ const EXTERNAL = [
   'typeorm',
   // Required by name at run time by packages in the bundle (@nestjs/mapped-types' type helpers,
   // Nest's ValidationPipe): a bundled copy beside that one would hold a second class-transformer
-  // metadata store, and PartialType/PickType would stop inheriting @Type.
+  // metadata store, and PartialType/PickType would stop inheriting @Transform and @Type.
   'class-transformer',
   'class-validator',
   // Loaded on first use only (tracing when configured, the queue dashboard, embedded PostgreSQL,
@@ -61,6 +61,7 @@ const EXTERNAL = [
 /**
  * Appends to each of our modules (tsc's CommonJS in dist/) `Object.defineProperty(X, 'name', …)`
  * for each class it declares at top level — `class X` or tsc's decorated `let X = [X_1 =] class X`.
+ * That runs after the module's static initialisers, so the build stops if one reads its class's name.
  */
 const restoreOurClassNames = {
   name: 'restore-our-class-names',
@@ -72,7 +73,6 @@ const restoreOurClassNames = {
         ([, plain, decorated]) => plain ?? decorated,
       );
       for (const name of classes) {
-        // Static initialisers run before the name is given back, and would read `_X`.
         if (new RegExp(`^\\s+static [^\\n]*\\b${name}(_1)?\\.name\\b`, 'm').test(source)) {
           throw new Error(
             `${args.path}: a static initialiser of ${name} reads ${name}.name, which is not yet restored then; read it on use`,
