@@ -80,31 +80,37 @@ export class HealthController {
    * but finds the DataSource by loading `@nestjs/typeorm` by name at run time, which in the bundled
    * build (scripts/bundle.mjs) would load a second copy of it and of Nest beside the bundled one.
    */
-  private async databaseCheck() {
-    const indicator = this.indicators.check('database');
-    const timeout = new AbortController();
-    try {
-      await Promise.race([
-        this.dataSource.query('SELECT 1'),
-        sleep(DATABASE_PING_TIMEOUT_MS, undefined, { signal: timeout.signal }).then(() => {
-          throw new Error(`no answer within ${DATABASE_PING_TIMEOUT_MS} ms`);
-        }),
-      ]);
-      return indicator.up();
-    } catch (error) {
-      return indicator.down({ message: (error as Error).message });
-    } finally {
-      timeout.abort();
-    }
+  private databaseCheck() {
+    return this.probe('database', () => withinMs(DATABASE_PING_TIMEOUT_MS, this.dataSource.query('SELECT 1')));
   }
 
-  private async redisCheck(redis: Redis) {
-    const indicator = this.indicators.check('redis');
+  private redisCheck(redis: Redis) {
+    return this.probe('redis', () => redis.ping());
+  }
+
+  /** Up when `ping` answers; down, with what it said, when it throws. */
+  private async probe(name: string, ping: () => Promise<unknown>) {
+    const indicator = this.indicators.check(name);
     try {
-      await redis.ping();
+      await ping();
       return indicator.up();
     } catch (error) {
       return indicator.down({ message: (error as Error).message });
     }
+  }
+}
+
+/** `work`, or a rejection once `ms` have passed without its answer. */
+async function withinMs<T>(ms: number, work: Promise<T>): Promise<T> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([
+      work,
+      sleep(ms, undefined, { signal: timer.signal }).then(() => {
+        throw new Error(`no answer within ${ms} ms`);
+      }),
+    ]);
+  } finally {
+    timer.abort();
   }
 }
