@@ -28,16 +28,13 @@ const staging = `${dist}.bundle/`;
 /** Packages left to Node's `require` at run time, from node_modules, each for a reason. */
 const EXTERNAL = [
   // OpenTelemetry's instrumentations patch these through Node's module loader, so they must be
-  // loaded by it for spans to exist (tracing.e2e-spec.ts); typeorm loads pg itself.
+  // loaded by it for spans to exist (tracing.e2e-spec.ts).
   'pg',
   'ioredis',
   '@redis/client',
+  // Measured both ways: bundled, TypeORM made start-up slower and idle memory larger (its index
+  // evaluates every driver either way), and its error classes lose their names (QueryFailedError2).
   'typeorm',
-  // Required by name at run time by packages in the bundle (@nestjs/mapped-types' type helpers,
-  // Nest's ValidationPipe): a bundled copy beside that one would hold a second class-transformer
-  // metadata store, and PartialType/PickType would stop inheriting @Transform and @Type.
-  'class-transformer',
-  'class-validator',
   // Loaded on first use only (tracing when configured, the queue dashboard, embedded PostgreSQL,
   // mail in the worker): outside the bundle they stay out of start-up and idle memory.
   '@opentelemetry/*',
@@ -49,6 +46,9 @@ const EXTERNAL = [
   // Files found next to the package at run time: Swagger UI's assets, argon2's native addon.
   'swagger-ui-dist',
   'argon2',
+  // @nestjs/mapped-types' fallback for class-transformer before 0.5, reached only if the bundled
+  // `class-transformer/cjs/storage` were missing (see libraryAdjustments).
+  'class-transformer/storage',
   // Optional peers that Nest and pg import only when used; not installed.
   '@nestjs/microservices',
   '@nestjs/websockets',
@@ -68,7 +68,7 @@ const restoreOurClassNames = {
   setup(build) {
     build.onLoad({ filter: /\.js$/ }, (args) => {
       if (!args.path.startsWith(dist)) return undefined;
-      const source = readFileSync(args.path, 'utf8');
+      const source = asciiOnly(readFileSync(args.path, 'utf8'));
       const classes = [...source.matchAll(/^(?:class (\w+)|let (\w+) = (?:\w+ = )?class\b)/gm)].map(
         ([, plain, decorated]) => plain ?? decorated,
       );
@@ -83,6 +83,44 @@ const restoreOurClassNames = {
       // Before the source map comment, which esbuild reads to map the bundle back to src/.
       const contents = source.replace(/(\/\/# sourceMappingURL=\S+\s*)?$/, (comment) => `${restore}${comment}`);
       return { contents, loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+/**
+ * Source with each non-ASCII UTF-16 unit written `\uXXXX`. esbuild escapes strings and templates
+ * itself but prints regular expressions as written (validator's locale patterns, ansis' ANSI
+ * pattern), and one non-ASCII character makes V8 hold the whole bundle's source two bytes a
+ * character: 7 MB more resident. The escape means the same unit in a string, a template's value,
+ * an identifier, and any regular expression, `u` flag or not (a surrogate pair, escaped, is still
+ * one code point there); only a tagged template's raw text would change.
+ */
+const asciiOnly = (source) => source.replace(/[^\0-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/**
+ * What the bundle changes in libraries' code as it reads it, each file at most once:
+ * - Every library is mapped to the JavaScript it ships. Some ship maps to sources they do not
+ *   (TypeORM's point at `../../../src/…`, which from node_modules lands in our own src/).
+ * - @nestjs/mapped-types (ESM) reaches class-validator and class-transformer through
+ *   `createRequire(import.meta.url)`, which at run time would load a second copy of each from
+ *   node_modules beside the bundled one: PartialType would copy @Transform metadata into a store no
+ *   one reads. Without that line its `require('class-transformer/cjs/storage')` is bundled, and is
+ *   the copy the rest of the application uses.
+ * - Non-ASCII characters are written as `\uXXXX` (see asciiOnly).
+ */
+const libraryAdjustments = {
+  name: 'library-adjustments',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/].*\.[cm]?js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      let contents = source.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+      if (/[\\/]@nestjs[\\/]mapped-types[\\/]/.test(args.path) && contents.includes('createRequire')) {
+        const localRequire = /^const require = createRequire\(import\.meta\.url\);$/m;
+        if (!localRequire.test(contents)) throw new Error(`${args.path}: its createRequire is not the line this build removes`);
+        contents = contents.replace(localRequire, '');
+      }
+      contents = asciiOnly(contents);
+      return contents === source ? undefined : { contents, loader: 'js', resolveDir: dirname(args.path) };
     });
   },
 };
@@ -104,11 +142,14 @@ await build({
   // NestJS 12's packages are ESM; the few that reach `import.meta.url` use it to `createRequire`.
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
-  plugins: [restoreOurClassNames],
+  plugins: [restoreOurClassNames, libraryAdjustments],
   logLevel: 'warning',
   logOverride: { 'empty-import-meta': 'silent' },
 });
 for (const name of entries) {
+  const nonAscii = /[^\0-\x7f].{0,40}/.exec(readFileSync(`${staging}${name}.js`, 'utf8'));
+  if (nonAscii)
+    throw new Error(`dist/${name}.js would hold non-ASCII source (V8 would keep it all as two-byte): "${nonAscii[0]}"; see asciiOnly`);
   renameSync(`${staging}${name}.js`, `${dist}${name}.js`);
   // The map's sources are relative to where it was written; it moves one directory up.
   const map = JSON.parse(readFileSync(`${staging}${name}.js.map`, 'utf8'));
