@@ -1,13 +1,15 @@
 // Aggregates a V8 .cpuprofile's self time by layer (our code, Nest router/pipes/guards/interceptors,
 // cache layers, Redis clients, logging, metrics, async context, Fastify, JSON, …) and by function.
 // `node bench/profile/summarise.mjs file.cpuprofile [requests]` prints µs per request when given a count.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 const LAYERS = [
   ['(idle)', (f) => f.functionName === '(idle)'],
   ['(garbage collector)', (f) => f.functionName === '(garbage collector)'],
   ['(program: native, not attributed)', (f) => f.functionName === '(program)'],
-  ['Orderly src/ (dist/)', (f) => /\/dist\//.test(f.url) && !/node_modules\//.test(f.url)],
+  ['Orderly src/ (dist/)', (f) => /\/(dist|src)\//.test(f.url) && !/node_modules\//.test(f.url)],
   ['@nestjs/core router (execution context, handler, response)', (f) => /@nestjs\/core\/router\//.test(f.url)],
   ['@nestjs/core guards/pipes/interceptors', (f) => /@nestjs\/core\/(guards|pipes|interceptors|helpers)\//.test(f.url)],
   ['@nestjs/common (pipes, decorators, utils)', (f) => /@nestjs\/common\//.test(f.url)],
@@ -44,7 +46,23 @@ const LAYERS = [
 ];
 
 function shortUrl(url) {
-  return url.replace(/^file:\/\/.*?\/node_modules\//, '').replace(/^file:\/\/.*?\/dist\//, 'dist/');
+  return url.replace(/^file:\/\/.*?\/node_modules\//, '').replace(/^file:\/\/.*?\/(dist|src)\//, '$1/');
+}
+
+const sourceMaps = new Map();
+/**
+ * A frame of a bundle (dist/main.js) as the file and line it was bundled from, through the bundle's
+ * source map, so layers and functions are told apart as they were before bundling.
+ */
+function original(frame) {
+  if (!frame.url.startsWith('file://')) return frame;
+  if (!sourceMaps.has(frame.url)) {
+    const mapFile = `${fileURLToPath(frame.url)}.map`;
+    sourceMaps.set(frame.url, existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))) : undefined);
+  }
+  const entry = sourceMaps.get(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber);
+  if (!entry?.originalSource) return frame;
+  return { ...frame, url: new URL(entry.originalSource, frame.url).href, lineNumber: entry.originalLine };
 }
 
 /**
@@ -65,7 +83,7 @@ export function summarise(profile, requests, window = [0, Infinity]) {
   const functions = new Map();
   let busy = 0;
   for (const [id, micros] of self) {
-    const frame = byId.get(id).callFrame;
+    const frame = original(byId.get(id).callFrame);
     const layer = LAYERS.find(([, test]) => test(frame))[0];
     layers.set(layer, (layers.get(layer) ?? 0) + micros);
     if (layer !== '(idle)') busy += micros;
