@@ -59,9 +59,20 @@ const EXTERNAL = [
 ];
 
 /**
+ * Source with each non-ASCII UTF-16 unit written `\uXXXX`. esbuild escapes strings and templates
+ * itself but prints regular expressions as written (validator's locale patterns, ansis' ANSI
+ * pattern), and one non-ASCII character makes V8 hold the whole bundle's source two bytes a
+ * character: 7 MB more resident. The escape means the same unit in a string, a template's value,
+ * an identifier, and any regular expression, `u` flag or not (a surrogate pair, escaped, is still
+ * one code point there); only a tagged template's raw text would change.
+ */
+const asciiOnly = (source) => source.replace(/[^\0-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/**
  * Appends to each of our modules (tsc's CommonJS in dist/) `Object.defineProperty(X, 'name', …)`
  * for each class it declares at top level — `class X` or tsc's decorated `let X = [X_1 =] class X`.
  * That runs after the module's static initialisers, so the build stops if one reads its class's name.
+ * Our modules are written in ASCII too (asciiOnly).
  */
 const restoreOurClassNames = {
   name: 'restore-our-class-names',
@@ -86,16 +97,6 @@ const restoreOurClassNames = {
     });
   },
 };
-
-/**
- * Source with each non-ASCII UTF-16 unit written `\uXXXX`. esbuild escapes strings and templates
- * itself but prints regular expressions as written (validator's locale patterns, ansis' ANSI
- * pattern), and one non-ASCII character makes V8 hold the whole bundle's source two bytes a
- * character: 7 MB more resident. The escape means the same unit in a string, a template's value,
- * an identifier, and any regular expression, `u` flag or not (a surrogate pair, escaped, is still
- * one code point there); only a tagged template's raw text would change.
- */
-const asciiOnly = (source) => source.replace(/[^\0-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /**
  * What the bundle changes in libraries' code as it reads it, each file at most once:
