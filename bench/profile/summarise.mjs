@@ -55,7 +55,8 @@ const sourceMaps = new Map();
  * source map, so layers and functions are told apart as they were before bundling.
  */
 function original(frame) {
-  if (!frame.url.startsWith('file://')) return frame;
+  // Libraries' own maps (TypeORM's, loaded from node_modules) point at sources they do not ship.
+  if (!/^file:\/\/.*\/dist\//.test(frame.url) || /\/node_modules\//.test(frame.url)) return frame;
   if (!sourceMaps.has(frame.url)) {
     const mapFile = `${fileURLToPath(frame.url)}.map`;
     sourceMaps.set(frame.url, existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))) : undefined);
