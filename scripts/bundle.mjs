@@ -13,10 +13,10 @@
 // Class names: esbuild turns a class that refers to itself (`new Logger(X.name)`) into
 // `var X = class _X`, and renames one that shares a top-level name with a library's. Its
 // `keepNames` puts them back with an Object.defineProperty on every function it wraps, each time
-// one is created: 3–6 µs of a cached read, measured. Instead `restoreOurClassNames` gives each
-// top-level class of ours its name once, as its module loads (TypeORM resolves
-// `@ManyToOne('Order')` by class name; log contexts and errors use names). Libraries' classes keep
-// esbuild's names, so some of Nest's start-up lines read `_InstanceLoader`, `_RoutesResolver`.
+// one is created: 3–6 µs of a cached read, measured. Instead each top-level class of ours and of
+// Nest's gets its name back once, as its module loads (classNamesRestored: TypeORM resolves
+// `@ManyToOne('Order')` by class name; log contexts and errors use names). Other libraries'
+// classes keep esbuild's names (BullMQ's `Job` is `_Job`).
 import { build } from 'esbuild';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
@@ -69,10 +69,22 @@ const EXTERNAL = [
 const asciiOnly = (source) => source.replace(/[^\0-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /**
- * Appends to each of our modules (tsc's CommonJS in dist/) `Object.defineProperty(X, 'name', …)`
- * for each class it declares at top level — `class X` or tsc's decorated `let X = [X_1 =] class X`.
- * That runs after the module's static initialisers, so the build stops if one reads its class's name.
- * Our modules are written in ASCII too (asciiOnly).
+ * The classes a module (tsc's output, CommonJS or ESM) declares at top level — `class X`,
+ * `export class X`, or tsc's decorated `let X = [X_1 =] class X` — and one
+ * `Object.defineProperty(X, 'name', …)` each, to append to it: run once, as the module loads.
+ */
+function classNamesRestored(source) {
+  const classes = [...source.matchAll(/^(?:export )?(?:class (\w+)|let (\w+) = (?:\w+ = )?class\b)/gm)].map(
+    ([, plain, decorated]) => plain ?? decorated,
+  );
+  const statements = classes.map((name) => `Object.defineProperty(${name}, "name", { value: "${name}", configurable: true });\n`).join('');
+  return { classes, statements };
+}
+
+/**
+ * Gives each of our modules (dist/) its classes' names back (classNamesRestored). That runs after the
+ * module's static initialisers, so the build stops if one reads its class's name. Our modules are
+ * written in ASCII too (asciiOnly).
  */
 const restoreOurClassNames = {
   name: 'restore-our-class-names',
@@ -80,9 +92,7 @@ const restoreOurClassNames = {
     build.onLoad({ filter: /\.js$/ }, (args) => {
       if (!args.path.startsWith(dist)) return undefined;
       const source = asciiOnly(readFileSync(args.path, 'utf8'));
-      const classes = [...source.matchAll(/^(?:class (\w+)|let (\w+) = (?:\w+ = )?class\b)/gm)].map(
-        ([, plain, decorated]) => plain ?? decorated,
-      );
+      const { classes, statements } = classNamesRestored(source);
       for (const name of classes) {
         if (new RegExp(`^\\s+static [^\\n]*\\b${name}(_1)?\\.name\\b`, 'm').test(source)) {
           throw new Error(
@@ -90,9 +100,8 @@ const restoreOurClassNames = {
           );
         }
       }
-      const restore = classes.map((name) => `Object.defineProperty(${name}, "name", { value: "${name}", configurable: true });\n`).join('');
       // Before the source map comment, which esbuild reads to map the bundle back to src/.
-      const contents = source.replace(/(\/\/# sourceMappingURL=\S+\s*)?$/, (comment) => `${restore}${comment}`);
+      const contents = source.replace(/(\/\/# sourceMappingURL=\S+\s*)?$/, (comment) => `${statements}${comment}`);
       return { contents, loader: 'js', resolveDir: dirname(args.path) };
     });
   },
@@ -107,6 +116,8 @@ const restoreOurClassNames = {
  *   node_modules beside the bundled one: PartialType would copy @Transform metadata into a store no
  *   one reads. Without that line its `require('class-transformer/cjs/storage')` is bundled, and is
  *   the copy the rest of the application uses.
+ * - Nest's classes get their names back as ours do (classNamesRestored): its log lines are
+ *   named after them (`InstanceLoader`, not esbuild's `_InstanceLoader`), and so are its errors.
  * - Non-ASCII characters are written as `\uXXXX` (see asciiOnly).
  */
 const libraryAdjustments = {
@@ -120,6 +131,7 @@ const libraryAdjustments = {
         if (!localRequire.test(contents)) throw new Error(`${args.path}: its createRequire is not the line this build removes`);
         contents = contents.replace(localRequire, '');
       }
+      if (/[\\/]node_modules[\\/]@nestjs[\\/]/.test(args.path)) contents += classNamesRestored(contents).statements;
       contents = asciiOnly(contents);
       return contents === source ? undefined : { contents, loader: 'js', resolveDir: dirname(args.path) };
     });

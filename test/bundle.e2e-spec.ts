@@ -47,7 +47,13 @@ describe('the bundled build', () => {
       base = `http://127.0.0.1:${port}`;
       api = startProcess(
         'dist/main.js',
-        apiProcessEnvironment({ DATABASE_URL: database.url, REDIS_PREFIX: uniqueRedisPrefix(), PORT: String(port), ...withAdmin }),
+        apiProcessEnvironment({
+          DATABASE_URL: database.url,
+          REDIS_PREFIX: uniqueRedisPrefix(),
+          PORT: String(port),
+          LOG_LEVEL: 'info',
+          ...withAdmin,
+        }),
       );
       await waitForHttp(`${base}/health/ready`, 60_000).catch((error: Error) => {
         throw new Error(`${error.message}\n${api.output()}`);
@@ -59,6 +65,16 @@ describe('the bundled build', () => {
       api?.child.kill('SIGTERM');
       await api?.exited;
       await database?.drop();
+    });
+
+    it("names Nest's start-up lines after its classes, not esbuild's renamings of them", () => {
+      const contexts = new Set([...api.output().matchAll(/"context":"([^"]+)"/g)].map(([, context]) => context));
+      expect(contexts).toContain('InstanceLoader');
+      expect(contexts).toContain('RoutesResolver');
+      expect([...api.output().matchAll(/InstanceLoader","msg":"(\w+) dependencies/g)].map(([, module]) => module)).toContain(
+        'TypeOrmModule',
+      );
+      expect([...contexts].filter((context) => /^_|\d$/.test(context))).toEqual([]);
     });
 
     it('trims a renamed product: PartialType inherits @Transform from the one class-transformer', async () => {
