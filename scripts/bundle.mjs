@@ -66,7 +66,14 @@ const EXTERNAL = [
  * an identifier, and any regular expression, `u` flag or not (a surrogate pair, escaped, is still
  * one code point there); only a tagged template's raw text would change.
  */
-const asciiOnly = (source) => source.replace(/[^\0-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const NON_ASCII = /[^\0-\x7f]/g;
+const asciiOnly = (source) => source.replace(NON_ASCII, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** A module's code and its closing `//# sourceMappingURL=` comment ('' when it has none). */
+function splitSourceMapComment(source) {
+  const comment = /\/\/# sourceMappingURL=\S+\s*$/.exec(source);
+  return comment ? { code: source.slice(0, comment.index), mapComment: comment[0] } : { code: source, mapComment: '' };
+}
 
 /**
  * The classes a module (tsc's output, CommonJS or ESM) declares at top level — `class X`,
@@ -101,8 +108,8 @@ const restoreOurClassNames = {
         }
       }
       // Before the source map comment, which esbuild reads to map the bundle back to src/.
-      const contents = source.replace(/(\/\/# sourceMappingURL=\S+\s*)?$/, (comment) => `${statements}${comment}`);
-      return { contents, loader: 'js', resolveDir: dirname(args.path) };
+      const { code, mapComment } = splitSourceMapComment(source);
+      return { contents: `${code}${statements}${mapComment}`, loader: 'js', resolveDir: dirname(args.path) };
     });
   },
 };
@@ -125,7 +132,7 @@ const libraryAdjustments = {
   setup(build) {
     build.onLoad({ filter: /[\\/]node_modules[\\/].*\.[cm]?js$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      let contents = source.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+      let contents = splitSourceMapComment(source).code;
       if (/[\\/]@nestjs[\\/]mapped-types[\\/]/.test(args.path) && contents.includes('createRequire')) {
         const localRequire = /^const require = createRequire\(import\.meta\.url\);$/m;
         if (!localRequire.test(contents)) throw new Error(`${args.path}: its createRequire is not the line this build removes`);
@@ -160,9 +167,12 @@ await build({
   logOverride: { 'empty-import-meta': 'silent' },
 });
 for (const name of entries) {
-  const nonAscii = /[^\0-\x7f].{0,40}/.exec(readFileSync(`${staging}${name}.js`, 'utf8'));
-  if (nonAscii)
-    throw new Error(`dist/${name}.js would hold non-ASCII source (V8 would keep it all as two-byte): "${nonAscii[0]}"; see asciiOnly`);
+  const output = readFileSync(`${staging}${name}.js`, 'utf8');
+  const nonAscii = output.search(NON_ASCII);
+  if (nonAscii !== -1) {
+    const around = output.slice(nonAscii, nonAscii + 40);
+    throw new Error(`dist/${name}.js would hold non-ASCII source (V8 would keep it all as two-byte): "${around}"; see asciiOnly`);
+  }
   renameSync(`${staging}${name}.js`, `${dist}${name}.js`);
   // The map's sources are relative to where it was written; it moves one directory up.
   const map = JSON.parse(readFileSync(`${staging}${name}.js.map`, 'utf8'));
