@@ -9,7 +9,7 @@ import { createRootLogger, PinoLoggerService, requestContext } from '../logging/
 import { Metrics } from '../metrics/metrics';
 import { CounterStore } from '../rate-limit/counter-store';
 import { registerClientRateLimit } from './client-rate-limit';
-import { answerNotModified } from './entity-tag';
+import { answerRevalidation } from './entity-tag';
 import { sendJsonBodies } from './json-body';
 import { securityHeaders } from './security-headers';
 import { BEARER_SCHEME, WEBHOOK_SIGNATURE_SCHEME } from './api-responses';
@@ -72,10 +72,10 @@ export async function createHttpApp(rootModule: DynamicModule, env: Environment)
     if ((request as { user?: unknown }).user) void reply.header('cache-control', 'no-store');
     // Every 429 says when to come back, whichever layer refused (CONTRACT §3).
     if (reply.statusCode === 429 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '1');
-    done(null, payload);
+    // One hook for all of it: each hook Fastify runs per response costs a step of its hook runner.
+    done(null, answerRevalidation(request, reply, payload));
   });
   sendJsonBodies(fastify);
-  answerNotModified(fastify);
   if (env.corsOrigins.length > 0) app.enableCors({ origin: env.corsOrigins, credentials: false });
 
   applyApiPrefix(app);

@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /*
  * Entity tags (RFC 9110 §8.8.3). A route's body carries the tag of the version it was built from
- * as a `JsonBody` (json-body.ts), which sends it as `ETag`; the hook below answers revalidations.
+ * as a `JsonBody` (json-body.ts), which sends it as `ETag`; `answerRevalidation` answers revalidations.
  */
 
 /** The tags of an `If-Match` / `If-None-Match` list; `'*'` for "any". Malformed members are dropped. */
@@ -24,21 +24,17 @@ export function versionsAllowedByIfMatch(header: string): '*' | number[] {
 }
 
 /**
- * `If-None-Match` naming the response's current tag (weak comparison) answers `304` with no body,
- * for any route that sends an `ETag`. One synchronous `onSend` hook: it runs on every response.
+ * The payload to send once revalidation is answered: `If-None-Match` naming the response's current
+ * tag (weak comparison) turns it into a `304` with no body, for any route that sends an `ETag`.
+ * Called from the app's one `onSend` hook (create-http-app.ts), so it runs on every response.
  */
-export function answerNotModified(fastify: FastifyInstance): void {
-  fastify.addHook(
-    'onSend',
-    (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
-      const ifNoneMatch = request.headers['if-none-match'];
-      const etag =
-        ifNoneMatch && reply.statusCode === 200 && (request.method === 'GET' || request.method === 'HEAD') && reply.getHeader('etag');
-      if (typeof etag !== 'string' || !matchesAny(ifNoneMatch!, etag)) return done(null, payload);
-      void reply.code(304).removeHeader('content-type').removeHeader('content-length');
-      done(null, null);
-    },
-  );
+export function answerRevalidation(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
+  const ifNoneMatch = request.headers['if-none-match'];
+  const etag =
+    ifNoneMatch && reply.statusCode === 200 && (request.method === 'GET' || request.method === 'HEAD') && reply.getHeader('etag');
+  if (typeof etag !== 'string' || !matchesAny(ifNoneMatch!, etag)) return payload;
+  void reply.code(304).removeHeader('content-type').removeHeader('content-length');
+  return null;
 }
 
 function matchesAny(ifNoneMatch: string, etag: string): boolean {

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+// The check Nest's router makes of every handler result before sending it (RouterExecutionContext.pickStreamingBody).
+import { isPlainObject } from '@nestjs/common/utils/shared.utils';
+import { describe, expect, it, vi } from 'vitest';
 import { JsonBody } from './json-body';
 
 describe('JsonBody', () => {
@@ -12,5 +14,17 @@ describe('JsonBody', () => {
   it('serialises as the value it holds, never as the wrapper, wherever something else stringifies it', () => {
     const body = new JsonBody<{ id: string }>('{"id":"a"}', '"1"');
     expect(JSON.stringify({ replay: body })).toBe('{"replay":{"id":"a"}}');
+  });
+
+  it('is "not a plain object" to Nest without stringifying its class on every response', () => {
+    const body = new JsonBody('{}');
+    const sourceText = vi.spyOn(Function.prototype, 'toString');
+    try {
+      expect(isPlainObject(body)).toBe(false);
+      expect(sourceText).not.toHaveBeenCalled();
+    } finally {
+      sourceText.mockRestore();
+    }
+    expect(body).toBeInstanceOf(JsonBody);
   });
 });

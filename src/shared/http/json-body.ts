@@ -24,6 +24,13 @@ export class JsonBody<T> {
   }
 }
 
+// Nest 12 asks of every handler result whether it is a plain object wrapping a stream
+// (`pickStreamingBody`). For an instance of a class the answer compares the source text of its
+// constructor with `Object`'s (`Function.prototype.toString`, twice): ~0.3 µs on every cached read.
+// A prototype without a `constructor` of its own is "not plain" at the first check, which is the
+// right answer; `instanceof` follows the prototype chain, not this property.
+Reflect.deleteProperty(JsonBody.prototype, 'constructor');
+
 const textOf = (body: JsonBody<unknown>) => body.text;
 
 /**
