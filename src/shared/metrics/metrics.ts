@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { RequestDurationHistogram } from './request-duration-histogram';
 
 /**
  * Every Prometheus series of one process (API or worker). Instruments that read state at scrape
@@ -9,13 +10,12 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly httpDuration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request latency by method, route template and status code',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [this.registry],
-  });
+  readonly httpDuration = new RequestDurationHistogram(
+    'http_request_duration_seconds',
+    'HTTP request latency by method, route template and status code',
+    [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    this.registry,
+  );
 
   /**
    * The histogram's request counts under their own name, copied when Prometheus scrapes rather
@@ -26,12 +26,9 @@ export class Metrics {
     help: 'HTTP requests by method, route template and status code',
     labelNames: ['method', 'route', 'status'] as const,
     registers: [this.registry],
-    collect: async () => {
-      const counts = (await this.httpDuration.get()).values.filter(
-        ({ metricName }) => metricName === 'http_request_duration_seconds_count',
-      );
+    collect: () => {
       this.httpRequests.reset();
-      for (const { labels, value } of counts) this.httpRequests.inc(labels, value);
+      for (const { labels, count } of this.httpDuration.counts()) this.httpRequests.inc(labels, count);
     },
   });
 
@@ -49,7 +46,7 @@ export class Metrics {
 
   /** One served request; `route` is the matched route's template (`undefined`: none matched). */
   recordRequest(method: string, route: string | undefined, status: number, seconds: number): void {
-    this.httpDuration.observe({ method, route: route ?? 'unmatched', status: String(status) }, seconds);
+    this.httpDuration.observe(method, route ?? 'unmatched', status, seconds);
   }
 
   /** A gauge whose value is read when Prometheus scrapes. */
