@@ -1,7 +1,7 @@
 import type { Histogram, Registry } from 'prom-client';
 
 interface Series {
-  method: string;
+  /** `labels.status` as a number, so a request is matched without formatting its status. */
   status: number;
   labels: { method: string; route: string; status: string };
   /** Observations per bucket (not cumulative); the last one is above every bound. */
@@ -40,14 +40,14 @@ export class RequestDurationHistogram {
     if (!ofRoute) this.series.set(route, (ofRoute = []));
     let series: Series | undefined;
     for (const candidate of ofRoute) {
-      if (candidate.status === status && candidate.method === method) {
+      if (candidate.status === status && candidate.labels.method === method) {
         series = candidate;
         break;
       }
     }
     if (!series) {
       const counts = new Array<number>(this.upperBounds.length + 1).fill(0);
-      series = { method, status, labels: { method, route, status: String(status) }, counts, sum: 0, count: 0 };
+      series = { status, labels: { method, route, status: String(status) }, counts, sum: 0, count: 0 };
       ofRoute.push(series);
     }
     let bucket = 0;
