@@ -67,6 +67,19 @@ describe('Product versions, conditional requests and cache invalidation', () => 
       expect(stale.body.id).toBe(product.id);
     });
 
+    it('answers an If-None-Match it cannot match with the whole 200, and a signed-in 304 is still no-store', async () => {
+      const product = await createProduct(api, admin);
+      await warm(product.id);
+      for (const ifNoneMatch of ['"1', '1', 'W/', ',,,', `${'"2", '.repeat(500)}"3"`]) {
+        const answer = await read(other, product.id, { 'if-none-match': ifNoneMatch });
+        expect(answer.status, ifNoneMatch).toBe(200);
+        expect(answer.body.id).toBe(product.id);
+      }
+      const signedIn = await read(other, product.id, { 'if-none-match': '"1"' }, admin);
+      expect(signedIn.status).toBe(304);
+      expect(signedIn.headers['cache-control']).toBe('no-store');
+    });
+
     it('gives an order that takes stock a new ETag, so a client revalidating gets the new stock', async () => {
       const product = await createProduct(api, admin, { stock: 5 });
       const before = await warm(product.id);
